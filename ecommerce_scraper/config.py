@@ -1,0 +1,137 @@
+"""``config/sites.json``: the shops, validated at start-up with clear errors.
+
+A wrong guess about a real shop (its URL, its platform, a selector) is fixed here, not in
+code. Errors name the file and the field: ``config/sites.json: sites.knitshop.base_url:
+Input should be a valid URL``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+PLATFORMS = ("woocommerce", "shopify", "prestashop", "opencart", "magento2", "none")
+DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "sites.json"
+
+
+class ConfigError(Exception):
+    """The site configuration can't be used; the message names the file and the field."""
+
+
+class Selectors(BaseModel):
+    """CSS selectors for shops whose pages lack structured data (used as a fallback).
+
+    Field selectors may end in ``::text`` or ``::attr(name)``; without one, the element's
+    text is taken.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    product_page: str | None = Field(None, description="present only on product pages")
+    product_id: str | None = None
+    name: str | None = None
+    price: str | None = None
+    regular_price: str | None = None
+    availability: str | None = None
+    sku: str | None = None
+    brand: str | None = None
+    description: str | None = None
+    category: str | None = None
+    breadcrumbs: str | None = None
+    images: str | None = None
+    attribute_rows: str | None = Field(None, description="one element per attribute; first cell name, second value")
+    variant: str | None = Field(None, description="one element per variant; fields below are relative to it")
+    variant_name: str | None = None
+    variant_sku: str | None = None
+    variant_price: str | None = None
+    variant_regular_price: str | None = None
+    variant_availability: str | None = None
+    product_links: str | None = Field(None, description="links to products on listing pages")
+    next_page: str | None = Field(None, description="link to the next listing page")
+    category_links: str | None = Field(None, description="links to category pages")
+
+
+class SiteConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    base_url: str
+    platform: Literal["auto", "woocommerce", "shopify", "prestashop", "opencart", "magento2", "none"] = "auto"
+    currency: str = Field("EUR", pattern=r"^[A-Z]{3}$")
+    language: str = Field("el", pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
+    rate_limit: float = Field(2.0, gt=0, le=100, description="requests per second to this shop")
+    concurrency: int = Field(2, ge=1, le=64, description="requests in flight to this shop")
+    javascript: bool = Field(False, description="render HTML pages in Chromium (scrapy-playwright)")
+    fetch_product_pages: bool = Field(
+        True, description="with a catalog API, still fetch each product page for its SEO fields"
+    )
+    start_paths: list[str] = Field(default_factory=list, description="listing pages to start from, relative to base_url")
+    selectors: Selectors = Field(default_factory=Selectors)
+
+    @field_validator("base_url")
+    @classmethod
+    def _absolute_http_url(cls, value: str) -> str:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"must be an absolute http(s) URL, got {value!r}")
+        return value if value.endswith("/") else value + "/"
+
+
+class BotConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "ecommerce_scraper"
+    version: str = "0.1"
+    contact_url: str = "https://github.com/ecommerce-scraper/ecommerce_scraper"
+
+    @property
+    def user_agent(self) -> str:
+        return f"Mozilla/5.0 (compatible; {self.name}/{self.version}; +{self.contact_url})"
+
+
+class SitesFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    bot: BotConfig = Field(default_factory=BotConfig)
+    sites: dict[str, SiteConfig]
+
+
+def config_path() -> Path:
+    """``SITES_CONFIG`` from the environment, else ``config/sites.json`` of the project."""
+    return Path(os.environ.get("SITES_CONFIG") or DEFAULT_CONFIG_PATH)
+
+
+def load_sites(path: Path | str | None = None) -> SitesFile:
+    """Read and validate the sites file; raise :class:`ConfigError` naming file and field."""
+    path = Path(path) if path is not None else config_path()
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found (set SITES_CONFIG or create it)") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+    if isinstance(raw, dict) and isinstance(raw.get("sites"), dict):
+        # The key names the site: fill ``name`` so entries needn't repeat it.
+        for key, entry in raw["sites"].items():
+            if isinstance(entry, dict):
+                entry.setdefault("name", key)
+    try:
+        return SitesFile.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in err['loc']) or '(top level)'}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"{path}: {problems}") from None
+
+
+def site_config(name: str, path: Path | str | None = None) -> SiteConfig:
+    sites = load_sites(path).sites
+    if name not in sites:
+        raise ConfigError(f"{path or config_path()}: sites.{name}: missing (known: {', '.join(sorted(sites))})")
+    return sites[name]

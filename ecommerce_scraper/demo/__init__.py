@@ -1,0 +1,1 @@
+"""Demo stores that imitate real shop platforms, for tests, demos and benchmarks."""

