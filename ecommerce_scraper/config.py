@@ -66,10 +66,15 @@ class SiteConfig(BaseModel):
     rate_limit: float = Field(2.0, gt=0, le=100, description="requests per second to this shop")
     concurrency: int = Field(2, ge=1, le=64, description="requests in flight to this shop")
     javascript: bool = Field(False, description="render HTML pages in Chromium (scrapy-playwright)")
+    wait_for: str | None = Field(
+        None, description="CSS selector that appears once a JavaScript page has rendered (else: network idle)"
+    )
     fetch_product_pages: bool = Field(
         True, description="with a catalog API, still fetch each product page for its SEO fields"
     )
-    start_paths: list[str] = Field(default_factory=list, description="listing pages to start from, relative to base_url")
+    start_paths: list[str] = Field(
+        default_factory=list, description="listing pages to start from, relative to base_url"
+    )
     selectors: Selectors = Field(default_factory=Selectors)
 
     @field_validator("base_url")

@@ -17,17 +17,26 @@ def main(argv: list[str] | None = None) -> int:
     serve_cmd = commands.add_parser("serve", help="serve every demo store under http://127.0.0.1:PORT/<site>/")
     serve_cmd.add_argument("--port", type=int, default=8800, help="0 picks a free port (printed)")
     serve_cmd.add_argument("--host", default="127.0.0.1", help="bind address (loopback by default)")
+    crawl_cmd = commands.add_parser("crawl", help="start the demo stores and crawl them all with the shop spiders")
+    crawl_cmd.add_argument("--sites", default=",".join(PROFILES), help="comma-separated shops (default: all)")
     catalog_cmd = commands.add_parser("catalog", help="print a shop's true products as JSON Lines")
     catalog_cmd.add_argument("site", choices=sorted(PROFILES))
     catalog_cmd.add_argument(
         "--base-url", default="http://127.0.0.1:8800/", help="server root the URLs are printed for"
     )
-    for cmd in (serve_cmd, catalog_cmd):
+    for cmd in (serve_cmd, catalog_cmd, crawl_cmd):
         cmd.add_argument("--products", type=int, default=40, help="products per shop (default 40)")
         cmd.add_argument("--day", type=int, default=1, help="catalog day; day D+1 changes prices, stock, products")
         cmd.add_argument("--seed", type=int, default=1)
-    serve_cmd.add_argument("--faults", default=None, help='e.g. "5xx=0.1,429=0.05,truncate=0.02,reset=0.02,slow=0.05" or "all"')
+    serve_cmd.add_argument(
+        "--faults", default=None, help='e.g. "5xx=0.1,429=0.05,truncate=0.02,reset=0.02,slow=0.05" or "all"'
+    )
     args = parser.parse_args(argv)
+
+    if args.command == "crawl":
+        from .crawl import main as crawl_main
+
+        return crawl_main(args.products, [s for s in args.sites.split(",") if s])
 
     if args.command == "catalog":
         catalog = build_catalog(args.site, args.products, args.day, args.seed)

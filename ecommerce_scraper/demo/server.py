@@ -15,6 +15,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 from .catalog import PROFILES, build_catalog
@@ -39,7 +40,13 @@ class Faults:
     slow_seconds: float = 1.5
     retry_after: int = 1
 
-    _KEYS = {"5xx": "server_error", "429": "too_many_requests", "truncate": "truncate", "reset": "reset", "slow": "slow"}
+    _KEYS: ClassVar[dict[str, str]] = {
+        "5xx": "server_error",
+        "429": "too_many_requests",
+        "truncate": "truncate",
+        "reset": "reset",
+        "slow": "slow",
+    }
 
     @classmethod
     def parse(cls, spec: str | None) -> Faults:
@@ -59,7 +66,9 @@ class Faults:
             elif key in cls._KEYS:
                 setattr(faults, cls._KEYS[key], float(value))
             else:
-                raise ValueError(f"unknown fault {key!r}; known: {', '.join([*cls._KEYS, 'slow_seconds', 'retry_after'])}")
+                raise ValueError(
+                    f"unknown fault {key!r}; known: {', '.join([*cls._KEYS, 'slow_seconds', 'retry_after'])}"
+                )
         return faults
 
 
@@ -80,7 +89,13 @@ class DemoState:
 
     def load_day(self, day: int) -> None:
         self.day = day
-        self.stores = {site: store_for(build_catalog(site, self.products, day, self.seed)) for site in PROFILES}
+        stores = {}
+        for site in PROFILES:
+            try:
+                stores[site] = store_for(build_catalog(site, self.products, day, self.seed))
+            except ImportError as exc:  # one missing store must not take the others down
+                logger.error("demo store %s unavailable: %s", site, exc)
+        self.stores = stores
 
 
 class DemoHandler(BaseHTTPRequestHandler):
@@ -92,13 +107,13 @@ class DemoHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
         logger.debug("%s " + format, self.address_string(), *args)
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+    def do_GET(self) -> None:
         self._dispatch()
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._dispatch()
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         self._dispatch(head=True)
 
     def _dispatch(self, head: bool = False) -> None:
@@ -129,7 +144,9 @@ class DemoHandler(BaseHTTPRequestHandler):
         if fault in ("5xx", "429"):
             status = 503 if fault == "5xx" else 429
             headers = {"Retry-After": str(state.faults.retry_after)} if status == 429 else {}
-            return self._send(DemoResponse("<html><body>Try again later</body></html>", status, headers=headers), head, site, parts)
+            return self._send(
+                DemoResponse("<html><body>Try again later</body></html>", status, headers=headers), head, site, parts
+            )
         if fault == "slow":
             time.sleep(state.faults.slow_seconds)
         request = DemoRequest(
@@ -164,12 +181,14 @@ class DemoHandler(BaseHTTPRequestHandler):
             roll -= share
         return None
 
-    def _record(self, site: str, parts, status: int) -> None:  # noqa: ANN001
+    def _record(self, site: str, parts, status: int) -> None:
         target = parts.path + (f"?{parts.query}" if parts.query else "")
         with self.server.state.lock:
             self.server.state.requests.append((site, target, status))
 
-    def _send(self, response: DemoResponse, head: bool, site: str | None = None, parts=None, truncate: bool = False) -> None:  # noqa: ANN001
+    def _send(
+        self, response: DemoResponse, head: bool, site: str | None = None, parts=None, truncate: bool = False
+    ) -> None:
         body = response.body.encode() if isinstance(response.body, str) else response.body
         if site is not None:
             self._record(site, parts, response.status)
@@ -200,7 +219,8 @@ class DemoHandler(BaseHTTPRequestHandler):
 
     def _index(self, host: str) -> DemoResponse:
         links = "".join(
-            f'<li><a href="/{site}/">{site}</a> ({store.platform})</li>' for site, store in self.server.state.stores.items()
+            f'<li><a href="/{site}/">{site}</a> ({store.platform})</li>'
+            for site, store in self.server.state.stores.items()
         )
         return DemoResponse(f"<html><head><title>Demo stores</title></head><body><ul>{links}</ul></body></html>")
 

@@ -1,0 +1,73 @@
+"""Run one crawl in this process and print its stats as JSON (used by bench/run.py).
+
+``project SITE BASE_URL`` crawls with the project's spider, settings and pipelines;
+``bare BASE_URL`` crawls the same pages with bare Scrapy: a sitemap spider that only yields
+each product page's URL, no item pipelines, default download handlers.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+from urllib.parse import urlsplit
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.spiders import SitemapSpider
+from scrapy.utils.project import get_project_settings
+
+LIFT_POLITENESS = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "LOG_LEVEL": "WARNING"}
+
+
+class BareSpider(SitemapSpider):
+    name = "bare"
+
+    def parse(self, response):
+        yield {"url": response.url}
+
+
+def main() -> None:
+    mode = sys.argv[1]
+    if mode == "project":
+        site, base_url = sys.argv[2], sys.argv[3]
+        extra = dict(arg.split("=", 1) for arg in sys.argv[4:])
+        settings = get_project_settings()
+        settings.setdict({**LIFT_POLITENESS, "CONCURRENT_REQUESTS_PER_DOMAIN": 16}, priority="cmdline")
+        process = CrawlerProcess(settings)
+        crawler = process.create_crawler(site)
+        process.crawl(crawler, base_url=base_url, **extra)
+    else:
+        base_url = sys.argv[2]
+        process = CrawlerProcess(
+            {
+                **LIFT_POLITENESS,
+                "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+                "ROBOTSTXT_OBEY": True,
+                "TELNETCONSOLE_ENABLED": False,
+            }
+        )
+        crawler = process.create_crawler(BareSpider)
+        process.crawl(
+            crawler,
+            sitemap_urls=["{0.scheme}://{0.netloc}/robots.txt".format(urlsplit(base_url))],
+            sitemap_follow=[base_url],
+            sitemap_rules=[(r"\.html$", "parse")],
+        )
+    process.start()
+    stats = crawler.stats.get_stats()
+    print(
+        json.dumps(
+            {
+                "items": stats.get("item_scraped_count", 0),
+                "responses": stats.get("response_received_count", 0),
+                "requests": stats.get("downloader/request_count", 0),
+                "seconds": stats.get("elapsed_time_seconds", 0.0),
+                "errors": stats.get("log_count/ERROR", 0),
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""``make bench``: crawl throughput and memory, printed (never asserted).
+
+1. A 5,000-product HTML shop (knitshop: PrestaShop, sitemap discovery, no API) crawled with
+   the project's full settings and pipelines, then with bare Scrapy: pages/s, ratio, peak RSS.
+2. Requests per product for the API-backed demo shops, with and without product pages.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ecommerce_scraper.demo.crawl import demo_server  # noqa: E402
+
+BIG = int(os.environ.get("BENCH_PRODUCTS", "5000"))
+API_SHOPS = ("atmosphere", "sittingknitting", "triskeli")
+EXPORTS = tempfile.mkdtemp(prefix="bench-exports-")
+
+
+def crawl(*args: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "crawl_one.py"), *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+        env={**os.environ, "SCRAPY_SETTINGS_MODULE": "ecommerce_scraper.settings", "EXPORTS_DIR": EXPORTS},
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    print(f"bench: {BIG}-product demo shop, politeness lifted, 2 cores", flush=True)
+    with demo_server(BIG) as root:
+        base = f"{root}knitshop/"
+        project = crawl("project", "knitshop", base)
+        bare = crawl("bare", base)
+    for label, r in (("project (full settings + pipelines)", project), ("bare Scrapy (yield URL only)", bare)):
+        rate = r["responses"] / r["seconds"] if r["seconds"] else 0
+        r["rate"] = rate
+        print(
+            f"  {label:38s} {r['items']:6d} items {r['responses']:6d} pages {r['seconds']:7.1f} s "
+            f"{rate:7.1f} pages/s  peak RSS {r['peak_rss_mb']:6.0f} MB  errors {r['errors']}"
+        )
+    if bare["rate"]:
+        print(f"  project / bare throughput ratio: {project['rate'] / bare['rate']:.2f}")
+    print("requests per product on API-backed shops (500 products):", flush=True)
+    with demo_server(500) as root:
+        for site in API_SHOPS:
+            full = crawl("project", site, f"{root}{site}/")
+            api_only = crawl("project", site, f"{root}{site}/", "product_pages=false")
+            print(
+                f"  {site:16s} with product pages {full['requests'] / max(full['items'], 1):5.2f}   "
+                f"API only {api_only['requests'] / max(api_only['items'], 1):5.3f}  ({full['items']} products)"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Reading product fields off pages: structured data, SEO tags, CSS selectors, heuristics."""

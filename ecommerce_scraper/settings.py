@@ -1,0 +1,73 @@
+"""Scrapy settings. Politeness is on by default; the command line overrides anything here
+(``-s DOWNLOAD_DELAY=0 -s AUTOTHROTTLE_ENABLED=false`` for a local demo shop), and each shop
+spider applies its ``config/sites.json`` rate at "spider" priority, below the command line.
+"""
+
+import os
+
+from ecommerce_scraper.config import BotConfig
+
+BOT_NAME = "ecommerce_scraper"
+SPIDER_MODULES = ["ecommerce_scraper.spiders"]
+NEWSPIDER_MODULE = "ecommerce_scraper.spiders"
+COMMANDS_MODULE = "ecommerce_scraper.commands"
+
+# An honest identity; shop spiders replace it with the one in config/sites.json ("bot").
+USER_AGENT = BotConfig().user_agent
+
+# --- politeness -------------------------------------------------------------------------
+ROBOTSTXT_OBEY = True
+ROBOTSTXT_PARSER = "scrapy.robotstxt.ProtegoRobotParser"
+DOWNLOAD_DELAY = 0.5  # 2 requests/s per shop; sites.json rate_limit changes it per shop
+DOWNLOAD_DELAY_JITTER = 0  # the rate is a promise, not an average
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+COOKIES_ENABLED = True
+TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's RemoteControl extension opens a loopback port that runs code sent to it.
+REMOTE_CONTROL_ENABLED = False
+
+# --- JavaScript pages: scrapy-playwright with the system Chromium, only for requests that
+# ask for it (meta["playwright"]); the browser starts on the first such request.
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+DOWNLOAD_HANDLERS = {
+    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+}
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_LAUNCH_OPTIONS = {
+    "executable_path": os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+    "headless": True,
+    # As root Chromium needs --no-sandbox; the rest keeps it off a network it can't reach.
+    "args": [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ],
+}
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
+# Images, fonts and media are not needed to read a product: don't download them.
+PLAYWRIGHT_ABORT_REQUEST = "ecommerce_scraper.browser.abort_heavy_request"
+
+# --- items --------------------------------------------------------------------------------
+ITEM_PIPELINES = {
+    "ecommerce_scraper.pipelines.validate.ValidatePipeline": 100,
+}
+EXPORTS_DIR = os.environ.get("EXPORTS_DIR", "exports")
+FEED_EXPORT_ENCODING = "utf-8"
+
+LOG_LEVEL = "INFO"
+LOG_FORMATTER = "scrapy.logformatter.LogFormatter"

@@ -1,0 +1,1 @@
+"""One spider per shop, plus ``generic`` for any shop."""

@@ -1,0 +1,449 @@
+"""The crawl every shop spider shares: platform detection, discovery routes, extraction.
+
+Discovery, best route first:
+1. the platform's public catalog API (Shopify ``products.json``, WooCommerce Store API,
+   Magento GraphQL), then each product page for its SEO fields (``fetch_product_pages``);
+2. sitemaps announced in robots.txt (indexes followed), else ``<base>/sitemap.xml``;
+3. listing pages: the home page, categories and pagination.
+A route that fails or finds nothing falls back to the next one.
+
+Extraction merges, field by field: API JSON > the platform adapter's page data >
+JSON-LD/microdata/OpenGraph > configured CSS selectors > heuristics (only for pages with no
+structured data and no selectors).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from protego import Protego
+from scrapy import Request, Spider
+from scrapy.exceptions import UsageError
+from scrapy.http import Response, TextResponse
+from scrapy.settings import BaseSettings
+from scrapy.utils.gz import gunzip
+from scrapy.utils.sitemap import Sitemap
+from twisted.python.failure import Failure
+
+from ..config import ConfigError, SiteConfig, load_sites
+from ..extraction import css, heuristic
+from ..extraction.merge import finalize, merge_partials
+from ..extraction.seo import extract_seo
+from ..extraction.structured import extract_structured, has_product
+from ..extraction.text import clean_text
+from ..items import VARIANT_FIELDS, Product
+from ..normalize import canonicalize_url, product_id_from_url
+from ..platforms import Platform, detect_platform, platform_class
+
+logger = logging.getLogger(__name__)
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def parse_bool(name: str, value: object) -> bool:
+    """A spider argument as a boolean (``-a follow=false``), with a clear error."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"argument {name}={value!r}: expected true or false")
+
+
+@dataclass
+class Shop:
+    """One shop being crawled and what the crawl has learnt about it so far."""
+
+    name: str
+    base_url: str
+    config: SiteConfig
+    platform: Platform = field(init=False)
+    javascript: bool = False
+    pending_sitemaps: int = 0
+    product_urls_from_sitemaps: int = 0
+    listing_started: bool = False
+
+    def __post_init__(self) -> None:
+        self.javascript = self.config.javascript
+        self.use_platform(self.config.platform if self.config.platform != "auto" else "none")
+
+    def use_platform(self, name: str) -> None:
+        self.platform = platform_class(name)(self.base_url, self.config.currency, self.config.language)
+
+    def owns(self, url: str) -> bool:
+        return url.startswith(self.base_url)
+
+
+def looks_truncated(response: TextResponse) -> bool:
+    """An HTML document that stops before ``</html>``: cut off in transit or by the server."""
+    content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+    return "html" in content_type and b"</html>" not in response.body[-4096:].lower()
+
+
+def looks_like_app_shell(response: TextResponse) -> bool:
+    """A page whose content a browser would build with JavaScript: scripts, hardly any text."""
+    body_text = clean_text(
+        " ".join(response.xpath("//body//text()[not(ancestor::script or ancestor::style)]").getall())
+    )
+    noscript = clean_text(" ".join(response.xpath("//noscript//text()").getall()))
+    return bool(response.xpath("//script[@src]")) and len(body_text) - len(noscript) < 200
+
+
+class CatalogSpider(Spider):
+    """Shared machinery; :class:`ShopSpider` and the generic spider say which shops to crawl."""
+
+    #: Whether pages may be switched to the browser when they look like a JavaScript app.
+    detect_javascript: bool = True
+    max_truncation_retries: int = 2
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.shops: dict[str, Shop] = {}
+        self.seen_product_ids: set[tuple[str, str]] = set()
+        self.crawl_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+    # --- requests -----------------------------------------------------------------------
+
+    def page_request(self, shop: Shop, url: str, callback: Any, **cb_kwargs: Any) -> Request:
+        """A request for an HTML page, rendered in the browser when the shop needs it."""
+        meta: dict[str, Any] = {"shop": shop.base_url}
+        if shop.javascript:
+            from scrapy_playwright.page import PageMethod
+
+            wait = (
+                PageMethod("wait_for_selector", shop.config.wait_for, timeout=20_000)
+                if shop.config.wait_for
+                else PageMethod("wait_for_load_state", "networkidle")
+            )
+            meta.update(playwright=True, playwright_page_methods=[wait])
+        return Request(url, callback=callback, errback=self.on_error, cb_kwargs=cb_kwargs, meta=meta)
+
+    def data_request(self, shop: Shop, url: str, callback: Any, **cb_kwargs: Any) -> Request:
+        """A request for robots.txt, a sitemap or API JSON: never through the browser."""
+        return Request(url, callback=callback, errback=self.on_error, cb_kwargs=cb_kwargs, meta={"shop": shop.base_url})
+
+    def start_shop(self, shop: Shop) -> Request:
+        self.shops[shop.base_url] = shop
+        self.logger.info("crawling %s from %s", shop.name, shop.base_url)
+        request = self.page_request(shop, shop.base_url, self.parse_home)
+        return request.replace(dont_filter=True)
+
+    # --- discovery ----------------------------------------------------------------------
+
+    def parse_home(self, response: Response) -> Iterator[Any]:
+        shop = self.shops[response.meta["shop"]]
+        if not isinstance(response, TextResponse):
+            self.logger.error("%s: home page %s is not text", shop.name, response.url)
+            return
+        if not shop.javascript and self.detect_javascript and looks_like_app_shell(response):
+            self.logger.info("%s: the home page is a JavaScript app; rendering pages in Chromium", shop.name)
+            shop.javascript = True
+            yield self.page_request(shop, response.url, self.parse_home).replace(dont_filter=True)
+            return
+        if shop.config.platform == "auto":
+            shop.use_platform(detect_platform(response))
+        self.crawler.stats.set_value(f"shop/{shop.name}/platform", shop.platform.name)
+        self.logger.info("%s: platform %s", shop.name, shop.platform.name)
+        api = shop.platform.api_requests()
+        if api:
+            for request in api:
+                yield request.replace(
+                    callback=self.parse_api,
+                    errback=self.on_api_error,
+                    meta={**request.meta, "shop": shop.base_url, "api_first_page": True},
+                )
+            return
+        yield from self.discover_sitemaps(shop)
+
+    def parse_api(self, response: Response) -> Iterator[Any]:
+        shop = self.shops[response.meta["shop"]]
+        try:
+            page = shop.platform.parse_api(response)
+        except Exception:  # a changed or broken API must not end the crawl: fall back
+            self.logger.exception("%s: could not read catalog API page %s", shop.name, response.url)
+            page = None
+        if page is None or (not page.products and response.meta.get("api_first_page")):
+            self.logger.warning("%s: catalog API gave no products at %s; using sitemaps", shop.name, response.url)
+            yield from self.discover_sitemaps(shop)
+            return
+        self.crawler.stats.inc_value("catalog_api/pages")
+        for partial in page.products:
+            url = partial.get("url")
+            if shop.config.fetch_product_pages and url:
+                yield self.page_request(shop, url, self.parse_page, follow=False, api_product=partial)
+            else:
+                yield from self.emit(shop, partial, None)
+        for request in page.next_requests:
+            yield request.replace(
+                callback=self.parse_api, errback=self.on_api_error, meta={**request.meta, "shop": shop.base_url}
+            )
+
+    def on_api_error(self, failure: Failure) -> Iterator[Any]:
+        request = failure.request  # type: ignore[attr-defined]
+        shop = self.shops[request.meta["shop"]]
+        self.crawler.stats.inc_value("catalog_api/errors")
+        self.logger.warning("%s: catalog API request %s failed (%s)", shop.name, request.url, failure.getErrorMessage())
+        if request.meta.get("api_first_page"):
+            yield from self.discover_sitemaps(shop)
+
+    def discover_sitemaps(self, shop: Shop) -> Iterator[Request]:
+        parts = urlsplit(shop.base_url)
+        yield self.data_request(shop, f"{parts.scheme}://{parts.netloc}/robots.txt", self.parse_robots).replace(
+            dont_filter=True, errback=self.on_robots_error
+        )
+
+    def parse_robots(self, response: Response) -> Iterator[Request]:
+        shop = self.shops[response.meta["shop"]]
+        sitemaps = []
+        if response.status == 200 and isinstance(response, TextResponse):
+            sitemaps = [url for url in Protego.parse(response.text).sitemaps if shop.owns(url)]
+        if not sitemaps:
+            sitemaps = [shop.base_url + "sitemap.xml"]
+        for url in sitemaps:
+            yield from self.sitemap_request(shop, url)
+
+    def on_robots_error(self, failure: Failure) -> Iterator[Request]:
+        shop = self.shops[failure.request.meta["shop"]]  # type: ignore[attr-defined]
+        yield from self.sitemap_request(shop, shop.base_url + "sitemap.xml")
+
+    def sitemap_request(self, shop: Shop, url: str) -> Iterator[Request]:
+        shop.pending_sitemaps += 1
+        yield self.data_request(shop, url, self.parse_sitemap).replace(errback=self.on_sitemap_error)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        shop = self.shops[response.meta["shop"]]
+        shop.pending_sitemaps -= 1
+        body = response.body
+        if body[:2] == b"\x1f\x8b":
+            body = gunzip(body)
+        try:
+            sitemap = Sitemap(body)
+        except Exception:  # not XML (an HTML 404 page, say)
+            sitemap = None
+        if sitemap is not None and sitemap.type == "sitemapindex":
+            for entry in sitemap:
+                if shop.owns(entry["loc"]):
+                    yield from self.sitemap_request(shop, entry["loc"])
+        elif sitemap is not None and sitemap.type == "urlset":
+            self.crawler.stats.inc_value("sitemaps/read")
+            for entry in sitemap:
+                url = entry["loc"]
+                if not shop.owns(url) or shop.platform.is_product_url(url) is False:
+                    continue
+                shop.product_urls_from_sitemaps += 1
+                yield self.page_request(shop, canonicalize_url(url), self.parse_page, follow=False)
+        yield from self.maybe_start_listing(shop)
+
+    def on_sitemap_error(self, failure: Failure) -> Iterator[Request]:
+        shop = self.shops[failure.request.meta["shop"]]  # type: ignore[attr-defined]
+        shop.pending_sitemaps -= 1
+        yield from self.maybe_start_listing(shop)
+
+    def maybe_start_listing(self, shop: Shop) -> Iterator[Request]:
+        """When every sitemap is read and none listed a product, crawl listing pages."""
+        if shop.pending_sitemaps or shop.product_urls_from_sitemaps or shop.listing_started:
+            return
+        shop.listing_started = True
+        self.logger.info("%s: no usable sitemap; crawling listing pages", shop.name)
+        yield self.page_request(shop, shop.base_url, self.parse_page, follow=True).replace(dont_filter=True)
+        for path in shop.config.start_paths:
+            yield self.page_request(shop, shop.base_url + path.lstrip("/"), self.parse_page, follow=True)
+
+    def follow_links(self, shop: Shop, response: TextResponse) -> Iterator[Request]:
+        links = shop.platform.listing_links(response)
+        if links is not None:
+            products, others = links.products, links.next_pages + links.categories
+        elif (configured := css.listing_links(response, shop.config.selectors)) is not None:
+            products, next_pages, categories = configured
+            others = next_pages + categories
+        else:
+            products, others = [], heuristic.listing_links(response, shop.base_url)
+        for url in products:
+            if shop.owns(url):
+                yield self.page_request(shop, canonicalize_url(url), self.parse_page, follow=False)
+        for url in others:
+            if shop.owns(url):
+                yield self.page_request(shop, canonicalize_url(url), self.parse_page, follow=True)
+
+    # --- pages --------------------------------------------------------------------------
+
+    def parse_page(self, response: Response, follow: bool = True, api_product: dict | None = None) -> Iterator[Any]:
+        shop = self.shops[response.meta["shop"]]
+        if not isinstance(response, TextResponse):
+            return
+        if looks_truncated(response) and not response.meta.get("playwright"):
+            yield from self.retry_truncated(shop, response, api_product)
+            return
+        if (
+            not shop.javascript
+            and self.detect_javascript
+            and not api_product
+            and not response.meta.get("playwright")
+            and looks_like_app_shell(response)
+        ):
+            self.logger.info("%s: %s needs JavaScript; rendering it in Chromium", shop.name, response.url)
+            shop.javascript = True
+            yield self.page_request(shop, response.url, self.parse_page, follow=follow).replace(dont_filter=True)
+            return
+        if api_product is not None or self.is_product_page(shop, response):
+            yield from self.emit(shop, api_product, response)
+        elif follow:
+            self.crawler.stats.inc_value("pages/listing")
+            yield from self.follow_links(shop, response)
+        else:
+            self.crawler.stats.inc_value("pages/not_product")
+            self.logger.debug("%s: no product on %s", shop.name, response.url)
+
+    def retry_truncated(self, shop: Shop, response: TextResponse, api_product: dict | None) -> Iterator[Any]:
+        tries = response.meta.get("truncation_retries", 0)
+        if tries < self.max_truncation_retries:
+            self.crawler.stats.inc_value("pages/truncated_retried")
+            yield response.request.replace(dont_filter=True, meta={**response.meta, "truncation_retries": tries + 1})
+            return
+        self.crawler.stats.inc_value("pages/truncated_dropped")
+        self.logger.error("%s: %s stays truncated after %d tries; not extracting it", shop.name, response.url, tries)
+        if api_product is not None:
+            yield from self.emit(shop, api_product, None)
+
+    def is_product_page(self, shop: Shop, response: TextResponse) -> bool:
+        for verdict in (
+            shop.platform.is_product_page(response),
+            css.is_product_page(response, shop.config.selectors),
+        ):
+            if verdict is not None:
+                return verdict
+        return has_product(response) or heuristic.is_product_page(response)
+
+    def extract(self, shop: Shop, response: TextResponse, api_product: dict | None) -> dict[str, Any]:
+        currency = shop.config.currency
+        try:
+            platform_data = shop.platform.extract_product(response)
+        except Exception:  # an adapter bug on one odd page must not lose the others
+            self.logger.exception("%s: platform extraction failed on %s", shop.name, response.url)
+            platform_data = {}
+        structured = extract_structured(response, currency)
+        configured = css.extract_css(response, shop.config.selectors, currency)
+        sources = [api_product, platform_data, structured, configured]
+        if not (structured or configured or platform_data.get("name") or api_product):
+            sources.append(heuristic.extract_heuristic(response, currency))
+        return merge_partials(*sources)
+
+    def emit(self, shop: Shop, api_product: dict | None, response: TextResponse | None) -> Iterator[Product]:
+        """Build, check and yield the item of one product (None when there is none)."""
+        data = self.extract(shop, response, api_product) if response is not None else dict(api_product or {})
+        seo = extract_seo(response) if response is not None else {}
+        url = response.url if response is not None else data.get("url")
+        if not data.get("name"):
+            self.crawler.stats.inc_value("pages/no_product_data")
+            self.logger.warning("%s: no product data on %s; skipped", shop.name, url)
+            return
+        item = self.build_item(shop, finalize(data), seo, url)
+        key = (item["site"], item["product_id"])
+        if key in self.seen_product_ids:
+            self.crawler.stats.inc_value("products/duplicate_urls")
+            self.logger.debug("%s: product %s seen again at %s", shop.name, item["product_id"], url)
+            return
+        self.seen_product_ids.add(key)
+        if item["price"] is None and data.get("unparsed_price"):
+            self.crawler.stats.inc_value("products/unparseable_price")
+            self.logger.warning("%s: could not read a price from %r on %s", shop.name, data["unparsed_price"], url)
+        yield item
+
+    def build_item(self, shop: Shop, data: dict[str, Any], seo: dict[str, Any], url: str) -> Product:
+        canonical = seo.pop("canonical_url", None)
+        canonical_url = canonicalize_url(canonical if canonical and shop.owns(canonical) else url)
+        images = [u for u in data.get("images") or [] if isinstance(u, str)]
+        crumbs = [c for c in data.get("breadcrumbs") or [] if c != data["name"]]
+        item = Product(
+            site=shop.name,
+            product_id=str(data.get("product_id") or product_id_from_url(canonical_url, shop.base_url)),
+            url=url,
+            canonical_url=canonical_url,
+            name=data["name"],
+            brand=data.get("brand"),
+            sku=data.get("sku"),
+            gtin=data.get("gtin"),
+            mpn=data.get("mpn"),
+            price=data.get("price"),
+            regular_price=data.get("regular_price"),
+            currency=data.get("currency") or shop.config.currency,
+            availability=data.get("availability"),
+            category=data.get("category") or (crumbs[-1] if crumbs else None),
+            breadcrumbs=crumbs,
+            description=clean_text(data.get("description")) or None,
+            main_image=images[0] if images else None,
+            images=images,
+            variants=[{k: v.get(k) for k in VARIANT_FIELDS} for v in data.get("variants") or []],
+            attributes=data.get("attributes") or {},
+            ai={},
+            scraped_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            crawl_id=self.crawl_id,
+        )
+        for key in ("seo_title", "meta_description", "h1", "meta_robots", "og_title", "og_description", "og_image"):
+            item[key] = seo.get(key)
+        item["hreflang"] = seo.get("hreflang") or {}
+        self.crawler.stats.inc_value("products/scraped")
+        self.crawler.stats.inc_value("products/variants", len(item["variants"]))
+        return item
+
+    def on_error(self, failure: Failure) -> Iterator[Any]:
+        request = failure.request  # type: ignore[attr-defined]
+        shop = self.shops.get(request.meta.get("shop", ""))
+        self.crawler.stats.inc_value("errors/requests")
+        self.logger.error("%s: %s failed: %s", shop.name if shop else "?", request.url, failure.getErrorMessage())
+        api_product = request.cb_kwargs.get("api_product")
+        if shop and api_product is not None:
+            # The API already told us the product: a dead product page must not lose it.
+            yield from self.emit(shop, api_product, None)
+
+
+class ShopSpider(CatalogSpider):
+    """A spider for one shop of ``config/sites.json`` (``name`` is the site key).
+
+    ``-a base_url=URL`` points it at another host (a demo store, a staging copy);
+    ``-a product_pages=false`` reads only the catalog API where the shop has one.
+    """
+
+    @classmethod
+    def site_config(cls) -> SiteConfig:
+        try:
+            sites = load_sites()
+        except ConfigError as exc:
+            raise UsageError(str(exc), print_help=False) from None
+        if cls.name not in sites.sites:
+            raise UsageError(f"config/sites.json: sites.{cls.name}: missing", print_help=False)
+        return sites.sites[cls.name]
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        site = cls.site_config()
+        settings.set("DOWNLOAD_DELAY", 1.0 / site.rate_limit, priority="spider")
+        settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", site.concurrency, priority="spider")
+        settings.set("USER_AGENT", load_sites().bot.user_agent, priority="spider")
+
+    def __init__(self, base_url: str | None = None, product_pages: str | bool | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        update: dict[str, Any] = {}
+        if base_url:
+            update["base_url"] = base_url
+        if product_pages is not None:
+            update["fetch_product_pages"] = parse_bool("product_pages", product_pages)
+        self.site = SiteConfig.model_validate({**self.site_config().model_dump(), **update})
+
+    async def start(self) -> AsyncIterator[Request]:
+        yield self.start_shop(Shop(self.name, self.site.base_url, self.site))
+
+
+def iter_urls(value: str | Iterable[str]) -> list[str]:
+    """``-a url=A,B`` or a list: the URLs, stripped, empties dropped."""
+    parts = value.split(",") if isinstance(value, str) else list(value)
+    return [p.strip() for p in parts if p and p.strip()]

@@ -1,0 +1,7 @@
+"""The cityknitting shop (config/sites.json: sites.cityknitting)."""
+
+from .base import ShopSpider
+
+
+class CityknittingSpider(ShopSpider):
+    name = "cityknitting"

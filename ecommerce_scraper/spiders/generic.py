@@ -1,0 +1,81 @@
+"""``scrapy crawl generic -a url=URL[,URL...]``: any shop, never seen before, no config.
+
+Each URL is a shop root to crawl whole (platform detected, catalog API, sitemaps, listings);
+with ``-a follow=false`` only the given pages are extracted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy import Request
+from scrapy.http import Response, TextResponse
+
+from ..config import SiteConfig
+from ..platforms import detect_platform
+from .base import CatalogSpider, Shop, iter_urls, parse_bool
+
+
+def site_name_for(url: str) -> str:
+    """A readable shop name from its URL: ``www.knitshop.gr`` -> ``knitshop.gr``."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "shop").removeprefix("www.")
+    path = "-".join(p for p in parts.path.split("/") if p)
+    return f"{host}-{path}" if path else host
+
+
+def shop_root(url: str) -> str:
+    """The folder a URL names: the URL itself when it ends with "/", else its parent."""
+    parts = urlsplit(url)
+    path = parts.path if parts.path.endswith("/") else parts.path.rsplit("/", 1)[0] + "/"
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+class GenericSpider(CatalogSpider):
+    name = "generic"
+
+    def __init__(
+        self,
+        url: str | None = None,
+        follow: str | bool = True,
+        platform: str = "auto",
+        currency: str = "EUR",
+        language: str = "el",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.urls = iter_urls(url or "")
+        if not self.urls:
+            raise ValueError("generic: give the shop(s) to crawl: -a url=URL[,URL...]")
+        self.follow = parse_bool("follow", follow)
+        self.configs = []
+        for target in self.urls:
+            root = shop_root(target) if self.follow else f"{urlsplit(target).scheme}://{urlsplit(target).netloc}/"
+            # SiteConfig validates the URL, the platform name and the currency.
+            self.configs.append(
+                SiteConfig(
+                    name=site_name_for(root),
+                    base_url=root,
+                    platform=platform,  # type: ignore[arg-type]
+                    currency=currency,
+                    language=language,
+                )
+            )
+
+    async def start(self) -> AsyncIterator[Request]:
+        for target, config in zip(self.urls, self.configs, strict=True):
+            shop = self.shops.get(config.base_url) or Shop(config.name, config.base_url, config)
+            if self.follow:
+                yield self.start_shop(shop)
+            else:
+                self.shops[shop.base_url] = shop
+                yield self.page_request(shop, target, self.parse_single).replace(dont_filter=True)
+
+    def parse_single(self, response: Response) -> Iterator[Any]:
+        """One given page: detect its platform from the page itself, then extract it."""
+        shop = self.shops[response.meta["shop"]]
+        if isinstance(response, TextResponse) and shop.config.platform == "auto" and shop.platform.name == "none":
+            shop.use_platform(detect_platform(response))
+        yield from self.parse_page(response, follow=False)
