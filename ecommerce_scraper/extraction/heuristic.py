@@ -68,31 +68,38 @@ def main_container(response: TextResponse) -> Selector | None:
     return h1[0].xpath("..")[0]
 
 
-def _listing_score(response: TextResponse) -> int:
-    """How many distinct links sit in price cards: many means a listing page."""
-    hrefs = set()
-    for price in _price_nodes(response):
-        card = price.xpath("ancestor::*[.//a[@href]][1]")
-        if card:
-            hrefs.update(card[0].xpath(".//a/@href").getall()[:1])
-    return len(hrefs)
+_IMAGE = r"\.(jpe?g|png|gif|webp|svg|avif)([?#]|$)"
+# A product card on a listing: a heading that links somewhere, or a linked image (not a
+# link to the image itself, as product-page galleries have).
+_CARD_LINKS = (
+    ".//*[self::h2 or self::h3 or self::h4 or self::h5]//a[@href] | "
+    f".//a[@href][.//img][not(re:test(@href, '{_IMAGE}', 'i'))]"
+)
+
+
+def _in_card(price: Selector, levels: int = 3) -> bool:
+    """Whether a price sits in a product card (a listing), not in a product's own info block."""
+    for level in range(1, levels + 1):
+        ancestor = price.xpath(f"ancestor::*[{level}]")
+        if not ancestor or ancestor[0].root.tag in ("body", "html", "main"):
+            return False
+        if ancestor[0].xpath(_CARD_LINKS):
+            return True
+    return False
 
 
 def is_product_page(response: TextResponse) -> bool:
+    """An ``<h1>`` whose nearby price is its own (not a card's), or with stock or cart words."""
     container = main_container(response)
-    if container is None or _listing_score(response) >= 3:
+    if container is None:
         return False
-    text = _text(container)
-    has_price = any(parse_price(_text(p)).amount is not None for p in _price_nodes(container))
-    return (
-        has_price
-        or bool(map_availability(text))
-        or bool(
-            _CART.search(
-                " ".join(response.xpath("//form//button//text() | //form//input[@type='submit']/@value").getall())
-            )
-        )
-    )
+    prices = _price_nodes(container)
+    if prices and _in_card(prices[0]):
+        return False
+    if any(parse_price(_text(p)).amount is not None for p in prices):
+        return True
+    buttons = " ".join(response.xpath("//form//button//text() | //form//input[@type='submit']/@value").getall())
+    return bool(map_availability(_text(container))) or bool(_CART.search(buttons))
 
 
 def _prices(nodes: list[Selector], currency_hint: str | None) -> tuple[Any, Any, str | None]:

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from protego import Protego
 from scrapy import Request, Spider
-from scrapy.exceptions import UsageError
+from scrapy.exceptions import IgnoreRequest, UsageError
 from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
 from scrapy.utils.gz import gunzip
@@ -397,6 +397,9 @@ class CatalogSpider(Spider):
     def on_error(self, failure: Failure) -> Iterator[Any]:
         request = failure.request  # type: ignore[attr-defined]
         shop = self.shops.get(request.meta.get("shop", ""))
+        if failure.check(IgnoreRequest):  # robots.txt said no: politeness, not an error
+            self.logger.debug("%s: not fetching %s: %s", shop.name if shop else "?", request.url, failure.value)
+            return
         self.crawler.stats.inc_value("errors/requests")
         self.logger.error("%s: %s failed: %s", shop.name if shop else "?", request.url, failure.getErrorMessage())
         api_product = request.cb_kwargs.get("api_product")
