@@ -345,19 +345,29 @@ def _draft(profile: SiteProfile, index: int, seed: int) -> _Draft:
         count = rng.randint(2, 8)
         sizes = sorted(rng.sample(_NEEDLE_SIZES, count), key=lambda s: float(s.replace(",", ".")))
         variants = [
-            (s.replace(",", ""), {size_key: f"{s if el else s.replace(',', '.')} mm"}, _money(base + Decimal(i) * Decimal("0.50")))
+            (
+                s.replace(",", ""),
+                {size_key: f"{s if el else s.replace(',', '.')} mm"},
+                _money(base + Decimal(i) * Decimal("0.50")),
+            )
             for i, s in enumerate(sizes)
         ]
         if el:
             description = f"{n_el} {brand} από {material.lower()}. Διαθέσιμα μεγέθη: {', '.join(sizes)} mm."
         else:
-            description = f"{n_en} by {brand}, {material.lower()}. Sizes: {', '.join(s.replace(',', '.') for s in sizes)} mm."
+            description = (
+                f"{n_en} by {brand}, {material.lower()}. Sizes: {', '.join(s.replace(',', '.') for s in sizes)} mm."
+            )
         attributes = {("Υλικό" if el else "Material"): material}
-        return _Draft(kind, brand, name, _slugify(f"{n_en} {brand} {material}"), description, attributes, [cat], base, variants)
+        return _Draft(
+            kind, brand, name, _slugify(f"{n_en} {brand} {material}"), description, attributes, [cat], base, variants
+        )
     brand = rng.choice(_BRANDS_TOOLS)
     n_el, n_en = rng.choice(_NOTION_ITEMS)
     name = f"{n_el if el else n_en} {brand}"
-    description = (f"{n_el} της {brand}, απαραίτητο αξεσουάρ πλεκτικής." if el else f"{n_en} by {brand}, a knitter's essential.")
+    description = (
+        f"{n_el} της {brand}, απαραίτητο αξεσουάρ πλεκτικής." if el else f"{n_en} by {brand}, a knitter's essential."
+    )
     return _Draft("notion", brand, name, _slugify(f"{n_en} {brand}"), description, {}, [40], _shop_price(rng, 2, 9), [])
 
 
@@ -426,7 +436,9 @@ def _build_product(profile: SiteProfile, index: int, day: int, seed: int) -> Dem
         else:
             price, regular = sale(_money(v_price * factor))
         if profile.variant_availability:
-            v_avail = "out_of_stock" if availability == "out_of_stock" or (n == 1 and vrng.random() < 0.5) else "in_stock"
+            v_avail = (
+                "out_of_stock" if availability == "out_of_stock" or (n == 1 and vrng.random() < 0.5) else "in_stock"
+            )
             if index == IDX_VARIANTS and n == 1:
                 v_avail = "out_of_stock"
         else:
@@ -452,7 +464,9 @@ def _build_product(profile: SiteProfile, index: int, day: int, seed: int) -> Dem
     if index == IDX_PRICE_ON_REQUEST and profile.price_on_request:
         price, regular, variants = None, None, []
     categories = [_CATEGORY_BY_ID[c] for c in draft.category_ids]
-    if index == IDX_TWO_CATEGORIES or (index >= SPECIAL_COUNT and _rng(seed, profile.site, index, "cat2").random() < 0.05):
+    if index == IDX_TWO_CATEGORIES or (
+        index >= SPECIAL_COUNT and _rng(seed, profile.site, index, "cat2").random() < 0.05
+    ):
         extra = _CATEGORY_BY_ID[40] if categories[0].id != 40 else _CATEGORY_BY_ID[11]
         categories.append(extra)
     gtin = f"520{numeric_id % 10**9:09d}" if draft.kind == "yarn" else None

@@ -47,7 +47,9 @@ class DemoResponse:
 
     @classmethod
     def json(cls, data: Any, status: int = 200, headers: dict[str, str] | None = None) -> DemoResponse:
-        return cls(json.dumps(data, ensure_ascii=False, default=str), status, "application/json; charset=utf-8", headers or {})
+        return cls(
+            json.dumps(data, ensure_ascii=False, default=str), status, "application/json; charset=utf-8", headers or {}
+        )
 
     @classmethod
     def xml(cls, text: str) -> DemoResponse:
