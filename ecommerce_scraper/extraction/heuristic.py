@@ -96,6 +96,8 @@ def is_product_page(response: TextResponse) -> bool:
     prices = _price_nodes(container)
     if prices and _in_card(prices[0]):
         return False
+    if len(set(container.xpath(f"({_CARD_LINKS})/@href").getall())) >= 2:
+        return False  # the h1 heads a grid of product cards: a listing
     if any(parse_price(_text(p)).amount is not None for p in prices):
         return True
     buttons = " ".join(response.xpath("//form//button//text() | //form//input[@type='submit']/@value").getall())

@@ -174,13 +174,14 @@ def _is_regular_spec(spec: dict[str, Any]) -> bool:
 
 def _variant(node: dict[str, Any], varies_by: list[str], currency_hint: str | None) -> dict[str, Any]:
     options: dict[str, str] = {}
-    for prop in varies_by or _VARIES_BY:
-        value = _text(node.get(prop))
-        if value:
-            options[prop] = value
     for prop in node.get("additionalProperty") or []:
         if isinstance(prop, dict) and prop.get("name") and prop.get("value") is not None:
             options[str(prop["name"])] = str(prop["value"])
+    if not options:  # the shop's own option names beat schema.org's generic "color"/"size"
+        for prop in varies_by or _VARIES_BY:
+            value = _text(node.get(prop))
+            if value:
+                options[prop] = value
     offer = _offer_fields(node.get("offers"), currency_hint)
     return {
         "sku": _text(node.get("sku")),

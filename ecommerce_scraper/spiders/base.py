@@ -43,6 +43,8 @@ from ..platforms import Platform, detect_platform, platform_class
 logger = logging.getLogger(__name__)
 
 _TRUE = ("1", "true", "yes", "on")
+# What shops call the first breadcrumb, the home page: not a category.
+HOME_CRUMBS = frozenset({"home", "αρχική", "αρχικη", "startseite", "accueil", "inicio", "home page", "shop"})
 _FALSE = ("0", "false", "no", "off")
 
 
@@ -361,7 +363,7 @@ class CatalogSpider(Spider):
         canonical = seo.pop("canonical_url", None)
         canonical_url = canonicalize_url(canonical if canonical and shop.owns(canonical) else url)
         images = [u for u in data.get("images") or [] if isinstance(u, str)]
-        crumbs = [c for c in data.get("breadcrumbs") or [] if c != data["name"]]
+        crumbs = [c for c in data.get("breadcrumbs") or [] if c != data["name"] and c.lower() not in HOME_CRUMBS]
         item = Product(
             site=shop.name,
             product_id=str(data.get("product_id") or product_id_from_url(canonical_url, shop.base_url)),
