@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, ClassVar
 
-from ...normalize import product_id_from_url
 from ..catalog import CATEGORIES, Catalog, Category, DemoProduct
 from ..store import DemoRequest, DemoResponse, Store
 
@@ -99,8 +98,10 @@ class HandmadeStore(Store):
         return f"proion/{product.slug}"
 
     def product_id(self, product: DemoProduct, store_url: str) -> str:
-        # The shop prints no id a crawler could rely on: the id comes from the canonical URL.
-        return product_id_from_url(store_url + self.product_path(product), store_url)
+        # The shop prints no id a crawler could rely on: the id is the canonical URL's path
+        # relative to the shop root (the rule the README documents; spelled out here, not
+        # computed with crawler code, so a change to that code shows up as a test failure).
+        return self.product_path(product)
 
     def robots_disallow(self) -> list[str]:
         return ["admin/", "kalathi.php", self.trap_path]
