@@ -332,3 +332,11 @@ def test_amount_has_two_to_four_places() -> None:
         amount = parse_price(text).amount
         if amount is not None:
             assert 2 <= -amount.as_tuple().exponent <= 4, (text, amount)
+
+
+@pytest.mark.parametrize(
+    ("text", "on_request"),
+    [("Τιμή κατόπιν επικοινωνίας", True), ("Price on request", True), ("??? €", False), ("12,50 €", False)],
+)
+def test_on_request_is_told_apart_from_unreadable(text: str, on_request: bool) -> None:
+    assert parse_price(text).on_request is on_request

@@ -45,7 +45,7 @@ def extract_css(response: TextResponse, selectors: Selectors, currency_hint: str
         text = _first(response, getattr(selectors, field))
         if text:
             parsed = parse_price(text, currency_hint)
-            if parsed.amount is None and field == "price":
+            if parsed.amount is None and not parsed.on_request and field == "price":
                 out["unparsed_price"] = text  # reported by the spider if no other source has a price
             out[field] = parsed.amount
             if parsed.currency:

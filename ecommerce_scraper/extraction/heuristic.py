@@ -109,9 +109,10 @@ def _prices(nodes: list[Selector], currency_hint: str | None) -> tuple[Any, Any,
     unparsed = None
     for node in nodes:
         text = _text(node)
-        amount = parse_price(text, currency_hint).amount
+        parsed = parse_price(text, currency_hint)
+        amount = parsed.amount
         if amount is None:
-            unparsed = unparsed or text
+            unparsed = unparsed or (None if parsed.on_request else text)
             continue
         if _is_old(node):
             regular = regular if regular is not None else amount

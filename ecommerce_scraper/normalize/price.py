@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from price_parser import Price
@@ -55,6 +55,7 @@ from w3lib.html import remove_tags, replace_entities
 class ParsedPrice:
     amount: Decimal | None  # None: no price (price on request, garbage, empty)
     currency: str | None  # ISO 4217 code when the text shows one
+    on_request: bool = field(default=False, compare=False)  # the text says the price is given on request: no price, by design
 
 
 MAX_AMOUNT = Decimal(1_000_000_000)
@@ -179,7 +180,7 @@ def parse_price(text: object, currency_hint: str | None = None, decimal_separato
     # "Call for price: 210 1234567" has a number but no price; "12,50 € (contact us for
     # wholesale)" has one: only a number next to a currency sign outweighs the wording.
     if _ON_REQUEST.search(folded) and not _has_priced_number(cleaned):
-        return ParsedPrice(None, currency)
+        return ParsedPrice(None, currency, on_request=True)
     if _FREE.match(folded):
         return ParsedPrice(Decimal("0.00"), currency)
     amount = _amount_of(cleaned, decimal_separator if decimal_separator in (",", ".") else None)
