@@ -55,7 +55,8 @@ from w3lib.html import remove_tags, replace_entities
 class ParsedPrice:
     amount: Decimal | None  # None: no price (price on request, garbage, empty)
     currency: str | None  # ISO 4217 code when the text shows one
-    on_request: bool = field(default=False, compare=False)  # the text says the price is given on request: no price, by design
+    # The text says the price is given on request: no price, by design (not a parse failure).
+    on_request: bool = field(default=False, compare=False)
 
 
 MAX_AMOUNT = Decimal(1_000_000_000)
