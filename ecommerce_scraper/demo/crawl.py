@@ -60,7 +60,9 @@ def crawl_demo_shops(
 ) -> list[tuple[str, Crawler]]:
     """Crawl ``sites`` of the demo server at ``root`` in one process; return the crawlers."""
     settings = get_project_settings()
-    settings.setdict({**DEMO_SETTINGS, "LOGSTATS_INTERVAL": 5, **(extra_settings or {})}, priority="cmdline")
+    settings.setdict(
+        {**DEMO_SETTINGS, "LOGSTATS_INTERVAL": 5, "STATS_DUMP": False, **(extra_settings or {})}, priority="cmdline"
+    )
     settings.set(
         "FEEDS",
         {
