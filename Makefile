@@ -12,11 +12,11 @@ help:
 	@echo "make bench   benchmarks: pages/s (project vs bare Scrapy), peak RSS, requests/product"
 	@echo "make crawl SITE=knitshop [BASE_URL=...]   crawl one shop (politely)"
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is required"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -r requirements-dev.txt
+	$(BIN)/pip install -q -r requirements-dev.txt -c constraints.txt
 	touch $(STAMP)
 
 install: $(STAMP)

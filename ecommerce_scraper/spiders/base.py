@@ -15,6 +15,7 @@ structured data and no selectors).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -42,6 +43,7 @@ from ..platforms import Platform, detect_platform, platform_class
 
 logger = logging.getLogger(__name__)
 
+_SPACES = re.compile(r"\s+")
 _TRUE = ("1", "true", "yes", "on")
 # What shops call the first breadcrumb, the home page: not a category.
 HOME_CRUMBS = frozenset({"home", "αρχική", "αρχικη", "startseite", "accueil", "inicio", "home page", "shop"})
@@ -90,13 +92,17 @@ def looks_truncated(response: TextResponse) -> bool:
     return "html" in content_type and b"</html>" not in response.body[-4096:].lower()
 
 
-def looks_like_app_shell(response: TextResponse) -> bool:
+def looks_like_app_shell(response: TextResponse, min_text: int = 200) -> bool:
     """A page whose content a browser would build with JavaScript: scripts, hardly any text."""
-    body_text = clean_text(
-        " ".join(response.xpath("//body//text()[not(ancestor::script or ancestor::style)]").getall())
-    )
-    noscript = clean_text(" ".join(response.xpath("//noscript//text()").getall()))
-    return bool(response.xpath("//script[@src]")) and len(body_text) - len(noscript) < 200
+    root = response.selector.root  # plain lxml, no Selector per node: this is on the hot path
+    if root is None or not root.xpath("//script[@src]"):
+        return False
+    body = root.find("body")
+    if body is None:
+        return True
+    text = len(_SPACES.sub("", body.text_content()))
+    hidden = sum(len(_SPACES.sub("", el.text_content())) for el in body.iter("script", "style", "noscript"))
+    return text - hidden < min_text
 
 
 class CatalogSpider(Spider):
@@ -284,19 +290,12 @@ class CatalogSpider(Spider):
         if looks_truncated(response) and not response.meta.get("playwright"):
             yield from self.retry_truncated(shop, response, api_product)
             return
-        if (
-            not shop.javascript
-            and self.detect_javascript
-            and not api_product
-            and not response.meta.get("playwright")
-            and looks_like_app_shell(response)
-        ):
+        if api_product is not None or self.is_product_page(shop, response):
+            yield from self.emit(shop, api_product, response)
+        elif not shop.javascript and self.detect_javascript and looks_like_app_shell(response):
             self.logger.info("%s: %s needs JavaScript; rendering it in Chromium", shop.name, response.url)
             shop.javascript = True
             yield self.page_request(shop, response.url, self.parse_page, follow=follow).replace(dont_filter=True)
-            return
-        if api_product is not None or self.is_product_page(shop, response):
-            yield from self.emit(shop, api_product, response)
         elif follow:
             self.crawler.stats.inc_value("pages/listing")
             yield from self.follow_links(shop, response)
