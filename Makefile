@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install chromium demo test lint format bench crawl clean
+.PHONY: help install chromium demo test lint format bench crawl clean migrate
 
 help:
 	@echo "make demo    crawl the seven demo shops with their spiders and print a summary"
@@ -44,6 +44,10 @@ bench: install chromium
 crawl: install
 	@test -n "$(SITE)" || { echo "usage: make crawl SITE=<shop> [BASE_URL=...]"; exit 2; }
 	$(BIN)/scrapy crawl $(SITE) $(if $(BASE_URL),-a base_url=$(BASE_URL)) -O exports/$(SITE)-latest.jsonl
+
+# Brings the database (DATABASE_URL, default sqlite:///exports/catalog.sqlite3) to the schema this code needs.
+migrate: install
+	$(BIN)/alembic upgrade head
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

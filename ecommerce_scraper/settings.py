@@ -65,7 +65,18 @@ PLAYWRIGHT_ABORT_REQUEST = "ecommerce_scraper.browser.abort_heavy_request"
 # --- items --------------------------------------------------------------------------------
 ITEM_PIPELINES = {
     "ecommerce_scraper.pipelines.validate.ValidatePipeline": 100,
+    "ecommerce_scraper.pipelines.dedup.DedupPipeline": 200,
+    "ecommerce_scraper.pipelines.storage.StoragePipeline": 800,
 }
+# --- storage (ecommerce_scraper.storage): DATABASE_URL from the environment or -s; unset,
+# SQLite at <EXPORTS_DIR>/catalog.sqlite3. PostgreSQL: postgresql+psycopg://user:pass@host/db
+DATABASE_URL = os.environ.get("DATABASE_URL")
+STORAGE_BATCH_SIZE = 500  # items per transaction; a killed crawl loses at most one batch
+# Removals are trusted only after a clean crawl: finish reason "finished", an error rate
+# (ERROR log lines per response) at most this, and at least this share of the previous
+# crawl's products seen.
+REMOVALS_MAX_ERROR_RATE = 0.05
+REMOVALS_MIN_SEEN_SHARE = 0.9
 EXPORTS_DIR = os.environ.get("EXPORTS_DIR", "exports")
 FEED_EXPORT_ENCODING = "utf-8"
 

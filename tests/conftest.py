@@ -116,3 +116,8 @@ def run_crawl(
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, timeout=timeout)
     items = [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
     return items, proc
+
+
+# The storage tests' ``database_url`` fixture: SQLite and the real PostgreSQL, each test its
+# own database or schema.
+from .db import database_url  # noqa: E402, F401

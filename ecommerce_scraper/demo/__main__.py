@@ -19,6 +19,9 @@ def main(argv: list[str] | None = None) -> int:
     serve_cmd.add_argument("--host", default="127.0.0.1", help="bind address (loopback by default)")
     crawl_cmd = commands.add_parser("crawl", help="start the demo stores and crawl them all with the shop spiders")
     crawl_cmd.add_argument("--sites", default=",".join(PROFILES), help="comma-separated shops (default: all)")
+    crawl_cmd.add_argument(
+        "--port", type=int, default=8800, help="demo server port; keep it across days, URLs are part of products"
+    )
     catalog_cmd = commands.add_parser("catalog", help="print a shop's true products as JSON Lines")
     catalog_cmd.add_argument("site", choices=sorted(PROFILES))
     catalog_cmd.add_argument(
@@ -36,7 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "crawl":
         from .crawl import main as crawl_main
 
-        return crawl_main(args.products, [s for s in args.sites.split(",") if s])
+        sites = [s for s in args.sites.split(",") if s]
+        return crawl_main(args.products, sites, day=args.day, seed=args.seed, port=args.port)
 
     if args.command == "catalog":
         catalog = build_catalog(args.site, args.products, args.day, args.seed)

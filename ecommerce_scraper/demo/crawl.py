@@ -26,9 +26,9 @@ DEMO_SETTINGS = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "CONCURRENT
 
 
 @contextmanager
-def demo_server(products: int, day: int = 1, seed: int = 1, faults: str | None = None) -> Iterator[str]:
-    """Run ``demo serve`` on a free port; yield its root URL; stop it afterwards."""
-    cmd = [sys.executable, "-m", "ecommerce_scraper.demo", "serve", "--port", "0", "--products", str(products)]
+def demo_server(products: int, day: int = 1, seed: int = 1, faults: str | None = None, port: int = 0) -> Iterator[str]:
+    """Run ``demo serve`` (on a free port by default); yield its root URL; stop it afterwards."""
+    cmd = [sys.executable, "-m", "ecommerce_scraper.demo", "serve", "--port", str(port), "--products", str(products)]
     cmd += ["--day", str(day), "--seed", str(seed), *(["--faults", faults] if faults else [])]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)  # noqa: S603 - our own module
     try:
@@ -84,7 +84,7 @@ def crawl_demo_shops(
 
 
 def summary_table(crawlers: list[tuple[str, Crawler]]) -> str:
-    rows = [("shop", "products", "variants", "errors", "seconds", "finish")]
+    rows = [("shop", "products", "variants", "changes", "removed", "errors", "seconds", "status")]
     for site, crawler in crawlers:
         stats = crawler.stats.get_stats() if crawler.stats else {}
         rows.append(
@@ -92,9 +92,11 @@ def summary_table(crawlers: list[tuple[str, Crawler]]) -> str:
                 site,
                 str(stats.get("item_scraped_count", 0)),
                 str(stats.get("products/variants", 0)),
+                str(stats.get(f"storage/{site}/changes", "-")),
+                str(stats.get(f"storage/{site}/removed", "-")),
                 str(stats.get("log_count/ERROR", 0)),
                 f"{stats.get('elapsed_time_seconds', 0):.1f}",
-                str(stats.get("finish_reason", "?")),
+                str(stats.get(f"storage/{site}/status", stats.get("finish_reason", "?"))),
             )
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
@@ -108,11 +110,11 @@ def summary_table(crawlers: list[tuple[str, Crawler]]) -> str:
     return "\n".join(lines)
 
 
-def main(products: int = 40, sites: list[str] | None = None) -> int:
+def main(products: int = 40, sites: list[str] | None = None, day: int = 1, seed: int = 1, port: int = 8800) -> int:
     sites = sites or list(PROFILES)
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "ecommerce_scraper.settings")
-    with demo_server(products) as root:
-        print(f"demo stores up at {root}; crawling {', '.join(sites)}", flush=True)
+    with demo_server(products, day=day, seed=seed, port=port) as root:
+        print(f"demo stores (day {day}) up at {root}; crawling {', '.join(sites)}", flush=True)
         crawlers = crawl_demo_shops(root, sites)
     print("\n" + summary_table(crawlers))
     exports = Path(get_project_settings()["EXPORTS_DIR"]).resolve()

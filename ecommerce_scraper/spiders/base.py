@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -116,7 +117,8 @@ class CatalogSpider(Spider):
         super().__init__(*args, **kwargs)
         self.shops: dict[str, Shop] = {}
         self.seen_product_ids: set[tuple[str, str]] = set()
-        self.crawl_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        # Sortable and readable, unique even for two crawls started in the same second.
+        self.crawl_id = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(2)}"
 
     # --- requests -----------------------------------------------------------------------
 

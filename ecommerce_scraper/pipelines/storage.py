@@ -1,0 +1,200 @@
+"""Store every product, diff it against the last crawl, and close the crawl record.
+
+Items are buffered per shop and written in batches (``STORAGE_BATCH_SIZE``, default 500)
+in a worker thread, one batch at a time, so the reactor keeps crawling while the database
+works. A database that can't be reached at start fails the crawl at once with a clear
+message; one that goes away mid-crawl gets the rest of the items spooled to
+``<EXPORTS_DIR>/spool/*.jsonl``, which the next crawl loads first: nothing is lost.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.utils.defer import maybe_deferred_to_future
+from sqlalchemy.exc import SQLAlchemyError
+from twisted.internet.defer import DeferredLock
+from twisted.internet.threads import deferToThread
+
+from ..storage.db import database_url, mask_url, open_database
+from ..storage.state import to_state
+from ..storage.writer import CrawlWriter, iter_chunks
+
+logger = logging.getLogger(__name__)
+
+
+class StoragePipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        self.crawler = crawler
+        self.url = database_url(settings)
+        self.batch_size = settings.getint("STORAGE_BATCH_SIZE", 500)
+        self.max_error_rate = settings.getfloat("REMOVALS_MAX_ERROR_RATE", 0.05)
+        self.min_seen_share = settings.getfloat("REMOVALS_MIN_SEEN_SHARE", 0.9)
+        self.spool_dir = Path(settings.get("EXPORTS_DIR", "exports")) / "spool"
+        self.writers: dict[str, CrawlWriter] = {}
+        self.batches: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.lock = DeferredLock()  # one batch at a time: their order is the crawl's order
+        self.database_down = False
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StoragePipeline:
+        return cls(crawler)
+
+    # --- opening ----------------------------------------------------------------------
+
+    def open_spider(self, spider: Spider | None = None) -> None:
+        # Raises DatabaseError (masked URL, what went wrong): the crawl stops before it starts.
+        self.engine = open_database(self.url)
+        logger.info("storing products in %s", mask_url(self.url))
+        self.load_spool()
+        spider = spider or self.crawler.spider
+        if spider is not None and getattr(spider, "site", None) is not None:
+            self.writer_for(spider.name)  # a shop crawl is recorded even if it finds nothing
+
+    def writer_for(self, site: str) -> CrawlWriter:
+        writer = self.writers.get(site)
+        if writer is None:
+            spider = self.crawler.spider
+            job_id = getattr(spider, "_job", None) or os.environ.get("SCRAPY_JOB")
+            writer = CrawlWriter(self.engine, site, spider.crawl_id, spider.name, job_id)
+            writer.start()
+            self.writers[site] = writer
+        return writer
+
+    # --- items ------------------------------------------------------------------------
+
+    async def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        state = to_state(item)
+        batch = self.batches[state["site"]]
+        batch.append(state)
+        if len(batch) >= self.batch_size:
+            await self.flush(state["site"])
+        return item
+
+    async def flush(self, site: str) -> None:
+        batch, self.batches[site] = self.batches[site], []
+        if batch:
+            await maybe_deferred_to_future(self.lock.run(deferToThread, self._write, site, batch))
+
+    def _write(self, site: str, batch: list[dict[str, Any]]) -> None:
+        stats = self.crawler.stats
+        if not self.database_down:
+            started = time.perf_counter()
+            try:
+                changes = self.writer_for(site).write_batch(batch)
+            except SQLAlchemyError as exc:
+                self.database_down = True
+                logger.error(
+                    "database %s failed (%s); spooling items to %s",
+                    mask_url(self.url),
+                    str(exc).splitlines()[0],
+                    self.spool_dir,
+                )
+            else:
+                elapsed = time.perf_counter() - started
+                stats.inc_value("storage/items_written", len(batch))
+                stats.inc_value("storage/changes", changes)
+                stats.inc_value("storage/batches")
+                stats.inc_value("storage/write_seconds", elapsed)
+                stats.max_value("storage/batch_max_seconds", elapsed)
+                return
+        self.spool(site, batch)
+
+    # --- spooling ---------------------------------------------------------------------
+
+    def spool_path(self, site: str) -> Path:
+        return self.spool_dir / f"{site}-{self.crawler.spider.crawl_id}.jsonl"
+
+    def spool(self, site: str, batch: list[dict[str, Any]]) -> None:
+        self.spool_dir.mkdir(parents=True, exist_ok=True)
+        path = self.spool_path(site)
+        spider = self.crawler.spider
+        with path.open("a", encoding="utf-8") as out:
+            for state in batch:
+                record = {"site": site, "crawl_id": spider.crawl_id, "spider": spider.name, "state": state}
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        self.crawler.stats.inc_value("storage/items_spooled", len(batch))
+
+    def load_spool(self) -> None:
+        """Write what an earlier crawl spooled while its database was away, then delete it."""
+        if not self.spool_dir.is_dir():
+            return
+        for path in sorted(self.spool_dir.glob("*.jsonl")):
+            loaded = 0
+            writers: dict[tuple[str, str], CrawlWriter] = {}
+            with path.open(encoding="utf-8") as spooled:
+                records = (json.loads(line) for line in spooled if line.strip())
+                for chunk in iter_chunks(records, self.batch_size):
+                    for (site, crawl_id), states in _group(chunk).items():
+                        writer = writers.get((site, crawl_id))
+                        if writer is None:
+                            writer = CrawlWriter(self.engine, site, crawl_id, chunk[0]["spider"])
+                            writer.start()
+                            writers[(site, crawl_id)] = writer
+                        writer.write_batch(states)
+                        loaded += len(states)
+            for writer in writers.values():
+                # Its own crawl never closed properly: removals can't be trusted.
+                writer.finish("spooled", {}, status_override="partial")
+            path.unlink()
+            self.crawler.stats.inc_value("storage/items_unspooled", loaded)
+            logger.warning("loaded %d items that an earlier crawl spooled to %s", loaded, path)
+
+    # --- closing ----------------------------------------------------------------------
+
+    async def close_spider(self, spider: Spider | None = None) -> None:
+        for site in list(self.batches):
+            await self.flush(site)
+
+    async def spider_closed(self, spider: Spider, reason: str) -> None:
+        stats = self.crawler.stats
+        for site, writer in self.writers.items():
+            if self.database_down:
+                logger.error("%s: crawl %s not closed in the database (it was down)", site, writer.crawl_id)
+                continue
+            try:
+                outcome = await maybe_deferred_to_future(
+                    self.lock.run(
+                        deferToThread,
+                        writer.finish,
+                        reason,
+                        stats.get_stats(),
+                        max_error_rate=self.max_error_rate,
+                        min_seen_share=self.min_seen_share,
+                    )
+                )
+            except SQLAlchemyError as exc:
+                logger.error("%s: could not close crawl %s: %s", site, writer.crawl_id, str(exc).splitlines()[0])
+                continue
+            stats.set_value(f"storage/{site}/status", outcome.status)
+            stats.set_value(f"storage/{site}/changes", outcome.changes)
+            stats.set_value(f"storage/{site}/removed", outcome.removed)
+            logger.info(
+                "%s crawl %s: %s, %d products seen, %d changes, %d removed",
+                site,
+                writer.crawl_id,
+                outcome.status,
+                outcome.seen,
+                outcome.changes,
+                outcome.removed,
+            )
+        self.engine.dispose()
+
+
+def _group(records: list[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for record in records:
+        groups[(record["site"], record["crawl_id"])].append(record["state"])
+    return groups

@@ -1,0 +1,1 @@
+"""Migration scripts, one per revision: frozen history, never edited once released."""

@@ -1,0 +1,126 @@
+"""The database schema: one for SQLite and PostgreSQL (Alembic migrations mirror it).
+
+- ``crawls``: one row per spider run and shop.
+- ``products``: the current state of each product (site + product_id), with first/last seen
+  and ``removed_at`` once a clean crawl no longer finds it.
+- ``snapshots``: a product's full state, written only when its fingerprint changed.
+- ``changes``: one row per detected change (new, price_down, ..., removed).
+- ``exports``: files written from a crawl (path, kind, rows, checksum).
+
+Money is ``Numeric`` (``Decimal`` in Python). Full product states are JSON with prices as
+decimal strings, so nothing passes through a float.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+Money = Numeric(14, 4, asdecimal=True)
+# SQLite has no BIGINT autoincrement; INTEGER PRIMARY KEY is its 64-bit rowid.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Crawl(Base):
+    __tablename__ = "crawls"
+    __table_args__ = (UniqueConstraint("site", "crawl_id", name="uq_crawls_site_crawl"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    site: Mapped[str] = mapped_column(String(100), index=True)
+    crawl_id: Mapped[str] = mapped_column(String(64))
+    spider: Mapped[str] = mapped_column(String(100))
+    job_id: Mapped[str | None] = mapped_column(String(100))  # Scrapyd's job id when run there
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finish_reason: Mapped[str | None] = mapped_column(String(100))
+    #: running, finished, partial (clean removals not trusted), failed, cancelled, aborted
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    status_note: Mapped[str | None] = mapped_column(Text)  # why partial/failed, in words
+    items_count: Mapped[int] = mapped_column(Integer, default=0)
+    errors_count: Mapped[int] = mapped_column(Integer, default=0)
+    changes_count: Mapped[int] = mapped_column(Integer, default=0)
+    stats: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+
+
+class Product(Base):
+    __tablename__ = "products"
+    __table_args__ = (UniqueConstraint("site", "product_id", name="uq_products_site_product"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    site: Mapped[str] = mapped_column(String(100), index=True)
+    product_id: Mapped[str] = mapped_column(String(255))
+    url: Mapped[str | None] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(Text)
+    sku: Mapped[str | None] = mapped_column(String(255))
+    price: Mapped[Decimal | None] = mapped_column(Money)
+    regular_price: Mapped[Decimal | None] = mapped_column(Money)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    availability: Mapped[str | None] = mapped_column(String(20))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType)  # the full item, JSON-safe
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    first_crawl_id: Mapped[str] = mapped_column(String(64))
+    last_crawl_id: Mapped[str] = mapped_column(String(64), index=True)
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Snapshot(Base):
+    __tablename__ = "snapshots"
+    __table_args__ = (Index("ix_snapshots_site_product", "site", "product_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    site: Mapped[str] = mapped_column(String(100))
+    product_id: Mapped[str] = mapped_column(String(255))
+    crawl_id: Mapped[str] = mapped_column(String(64), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    scraped_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Change(Base):
+    __tablename__ = "changes"
+    __table_args__ = (
+        Index("ix_changes_site_crawl", "site", "crawl_id"),
+        Index("ix_changes_site_product", "site", "product_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    site: Mapped[str] = mapped_column(String(100))
+    crawl_id: Mapped[str] = mapped_column(String(64))
+    product_id: Mapped[str] = mapped_column(String(255))
+    #: new, removed, price_down, price_up, sale_started, sale_ended, back_in_stock,
+    #: out_of_stock, renamed, variant_added, variant_removed, variant_price_changed,
+    #: variant_stock_changed
+    change_type: Mapped[str] = mapped_column(String(40), index=True)
+    field: Mapped[str | None] = mapped_column(String(100))
+    variant_sku: Mapped[str | None] = mapped_column(String(255))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    delta_pct: Mapped[Decimal | None] = mapped_column(Numeric(9, 2, asdecimal=True))
+    url: Mapped[str | None] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(Text)
+    detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Export(Base):
+    __tablename__ = "exports"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    site: Mapped[str | None] = mapped_column(String(100), index=True)
+    crawl_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(40))  # full_csv, seo_csv, diff_csv, xlsx, master_xlsx, ...
+    path: Mapped[str] = mapped_column(Text)
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    checksum: Mapped[str] = mapped_column(String(64))  # sha256 of the file
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

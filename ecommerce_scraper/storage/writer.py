@@ -1,0 +1,351 @@
+"""Writing one crawl of one shop: batched upserts, snapshots, changes, removals.
+
+Each batch is one transaction: a crawl killed at any moment leaves the database consistent
+and loses at most the batch in flight, which a rerun writes again (upserts are idempotent
+within a crawl). Unchanged products cost one bulk ``UPDATE`` of ``last_seen``, no snapshot.
+
+Removals are recorded only after a clean crawl: finish reason ``finished``, an error rate
+under ``max_error_rate`` and at least ``min_seen_share`` of the previous clean crawl's
+products seen. Otherwise the crawl is ``partial`` and its ``status_note`` says why.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, and_, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from .diff import ChangeRecord, diff_states, removed_change
+from .models import Change, Crawl, Product, Snapshot
+from .state import fingerprint, from_state_money
+
+logger = logging.getLogger(__name__)
+
+_CLOSED_OK = ("finished", "partial")  # crawls whose product count is a baseline
+
+
+@dataclass(frozen=True)
+class CrawlOutcome:
+    status: str
+    note: str | None
+    seen: int
+    removed: int
+    changes: int
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _insert(engine: Engine, table: Any) -> Any:
+    """``INSERT`` that can say ``ON CONFLICT``, for the engine's dialect."""
+    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+class CrawlWriter:
+    """Everything one crawl of one shop writes. Methods are blocking: call them from a
+    thread when the caller is the reactor."""
+
+    def __init__(self, engine: Engine, site: str, crawl_id: str, spider: str, job_id: str | None = None) -> None:
+        self.engine = engine
+        self.site = site
+        self.crawl_id = crawl_id
+        self.spider = spider
+        self.job_id = job_id
+        self.changes_written = 0
+
+    # --- crawl rows -------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Record the crawl as running; crawls of this shop left running are marked aborted."""
+        with Session(self.engine) as session, session.begin():
+            session.execute(
+                update(Crawl)
+                .where(Crawl.site == self.site, Crawl.status == "running", Crawl.crawl_id != self.crawl_id)
+                .values(status="aborted", status_note="never finished (killed or crashed)")
+            )
+            exists = session.scalar(select(Crawl.id).where(Crawl.site == self.site, Crawl.crawl_id == self.crawl_id))
+            if exists is None:
+                session.add(
+                    Crawl(
+                        site=self.site,
+                        crawl_id=self.crawl_id,
+                        spider=self.spider,
+                        job_id=self.job_id,
+                        started_at=_now(),
+                        status="running",
+                    )
+                )
+
+    # --- products ---------------------------------------------------------------------
+
+    def write_batch(self, states: Sequence[dict[str, Any]]) -> int:
+        """Upsert a batch of product states (from :func:`~.state.to_state`); return the
+        number of changes recorded."""
+        if not states:
+            return 0
+        by_id: dict[str, dict[str, Any]] = {}
+        for state in states:  # a later copy in the same batch wins (the dedup pipeline chose it)
+            by_id[str(state["product_id"])] = state
+        now = _now()
+        with Session(self.engine) as session, session.begin():
+            existing = {
+                row.product_id: row
+                for row in session.execute(
+                    select(
+                        Product.product_id,
+                        Product.fingerprint,
+                        Product.data,
+                        Product.last_crawl_id,
+                        Product.removed_at,
+                    ).where(Product.site == self.site, Product.product_id.in_(list(by_id)))
+                )
+            }
+            upserts: list[dict[str, Any]] = []
+            snapshots: list[dict[str, Any]] = []
+            changes: list[dict[str, Any]] = []
+            unchanged: list[str] = []
+            for product_id, state in by_id.items():
+                fp = state.get("fingerprint") or fingerprint(state)
+                row = existing.get(product_id)
+                if row is not None and row.last_crawl_id == self.crawl_id:
+                    # Seen already in this crawl (a more complete duplicate, or a rerun of a
+                    # batch): redo its changes against the state before this crawl.
+                    session.execute(
+                        delete(Change).where(
+                            Change.site == self.site, Change.crawl_id == self.crawl_id, Change.product_id == product_id
+                        )
+                    )
+                    session.execute(
+                        delete(Snapshot).where(
+                            Snapshot.site == self.site,
+                            Snapshot.crawl_id == self.crawl_id,
+                            Snapshot.product_id == product_id,
+                        )
+                    )
+                    before = self._state_before_crawl(session, product_id)
+                    records = diff_states(before, state)
+                    changed = before is None or before.get("fingerprint") != fp
+                elif row is None or row.removed_at is not None:
+                    records, changed = [ChangeRecord("new")], True
+                elif row.fingerprint != fp:
+                    records, changed = diff_states(row.data, state), True
+                else:
+                    unchanged.append(product_id)
+                    continue
+                state = {**state, "fingerprint": fp}
+                upserts.append(self._product_row(state, fp, now))
+                if changed:
+                    snapshots.append(
+                        {
+                            "site": self.site,
+                            "product_id": product_id,
+                            "crawl_id": self.crawl_id,
+                            "fingerprint": fp,
+                            "data": state,
+                            "scraped_at": _parse_time(state.get("scraped_at")) or now,
+                        }
+                    )
+                changes += [self._change_row(r, state, now) for r in records]
+            if upserts:
+                stmt = _insert(self.engine, Product.__table__)
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=["site", "product_id"],
+                    set_={
+                        col: getattr(stmt.excluded, col)
+                        for col in (
+                            "url",
+                            "name",
+                            "sku",
+                            "price",
+                            "regular_price",
+                            "currency",
+                            "availability",
+                            "fingerprint",
+                            "data",
+                            "last_seen",
+                            "last_crawl_id",
+                            "removed_at",
+                        )
+                    },
+                )
+                session.execute(stmt, upserts)
+            if unchanged:
+                session.execute(
+                    update(Product)
+                    .where(Product.site == self.site, Product.product_id.in_(unchanged))
+                    .values(last_seen=now, last_crawl_id=self.crawl_id)
+                )
+            if snapshots:
+                session.execute(_insert(self.engine, Snapshot.__table__), snapshots)
+            if changes:
+                session.execute(_insert(self.engine, Change.__table__), changes)
+        self.changes_written += len(changes)
+        return len(changes)
+
+    def _state_before_crawl(self, session: Session, product_id: str) -> dict[str, Any] | None:
+        data = session.scalar(
+            select(Snapshot.data)
+            .where(Snapshot.site == self.site, Snapshot.product_id == product_id, Snapshot.crawl_id != self.crawl_id)
+            .order_by(Snapshot.id.desc())
+            .limit(1)
+        )
+        return dict(data) if data is not None else None
+
+    def _product_row(self, state: dict[str, Any], fp: str, now: datetime) -> dict[str, Any]:
+        return {
+            "site": self.site,
+            "product_id": str(state["product_id"]),
+            "url": state.get("url"),
+            "name": state.get("name"),
+            "sku": state.get("sku"),
+            "price": from_state_money(state.get("price")),
+            "regular_price": from_state_money(state.get("regular_price")),
+            "currency": state.get("currency"),
+            "availability": state.get("availability"),
+            "fingerprint": fp,
+            "data": state,
+            "first_seen": now,
+            "last_seen": now,
+            "first_crawl_id": self.crawl_id,
+            "last_crawl_id": self.crawl_id,
+            "removed_at": None,
+        }
+
+    def _change_row(self, record: ChangeRecord, state: dict[str, Any], now: datetime) -> dict[str, Any]:
+        return {
+            "site": self.site,
+            "crawl_id": self.crawl_id,
+            "product_id": str(state["product_id"]),
+            "change_type": record.change_type,
+            "field": record.field,
+            "variant_sku": record.variant_sku,
+            "old_value": record.old_value,
+            "new_value": record.new_value,
+            "delta_pct": record.delta_pct,
+            "url": state.get("url"),
+            "name": state.get("name"),
+            "detected_at": now,
+        }
+
+    # --- closing ----------------------------------------------------------------------
+
+    def finish(
+        self,
+        finish_reason: str,
+        stats: dict[str, Any],
+        *,
+        max_error_rate: float = 0.05,
+        min_seen_share: float = 0.9,
+        status_override: str | None = None,
+    ) -> CrawlOutcome:
+        """Close the crawl: removals if it was clean, status, counts and stats."""
+        with Session(self.engine) as session, session.begin():
+            seen = session.scalar(
+                select(func.count()).where(Product.site == self.site, Product.last_crawl_id == self.crawl_id)
+            )
+            previous = session.scalar(
+                select(Crawl.items_count)
+                .where(Crawl.site == self.site, Crawl.crawl_id != self.crawl_id, Crawl.status.in_(_CLOSED_OK))
+                .order_by(Crawl.started_at.desc())
+                .limit(1)
+            )
+            problems = self._problems(finish_reason, stats, seen or 0, previous, max_error_rate, min_seen_share)
+            status = status_override or ("partial" if problems else "finished")
+            removed = 0
+            if status == "finished":
+                removed = self._record_removals(session)
+            else:
+                logger.warning(
+                    "%s crawl %s is %s: %s; nothing marked removed", self.site, self.crawl_id, status, problems
+                )
+            session.execute(
+                update(Crawl)
+                .where(Crawl.site == self.site, Crawl.crawl_id == self.crawl_id)
+                .values(
+                    finished_at=_now(),
+                    finish_reason=finish_reason,
+                    status=status,
+                    status_note=problems or None,
+                    items_count=seen or 0,
+                    errors_count=int(stats.get("log_count/ERROR", 0)),
+                    changes_count=self.changes_written + removed,
+                    stats=_json_safe(stats),
+                )
+            )
+        return CrawlOutcome(status, problems or None, seen or 0, removed, self.changes_written + removed)
+
+    @staticmethod
+    def _problems(
+        finish_reason: str,
+        stats: dict[str, Any],
+        seen: int,
+        previous: int | None,
+        max_error_rate: float,
+        min_seen_share: float,
+    ) -> str:
+        problems = []
+        if finish_reason != "finished":
+            problems.append(f"finish reason {finish_reason!r}")
+        responses = int(stats.get("response_received_count", 0))
+        errors = int(stats.get("log_count/ERROR", 0))
+        rate = errors / max(responses, 1)
+        if rate > max_error_rate:
+            problems.append(f"error rate {rate:.1%} over {max_error_rate:.0%} ({errors} errors, {responses} responses)")
+        if previous and seen < min_seen_share * previous:
+            problems.append(f"saw {seen} products, under {min_seen_share:.0%} of the previous crawl's {previous}")
+        return "; ".join(problems)
+
+    def _record_removals(self, session: Session) -> int:
+        gone = session.execute(
+            select(Product.product_id, Product.data).where(
+                Product.site == self.site, Product.removed_at.is_(None), Product.last_crawl_id != self.crawl_id
+            )
+        ).all()
+        if not gone:
+            return 0
+        now = _now()
+        session.execute(
+            update(Product)
+            .where(
+                and_(Product.site == self.site, Product.removed_at.is_(None), Product.last_crawl_id != self.crawl_id)
+            )
+            .values(removed_at=now)
+        )
+        rows = [self._change_row(removed_change(data), {**data, "product_id": pid}, now) for pid, data in gone]
+        session.execute(_insert(self.engine, Change.__table__), rows)
+        return len(rows)
+
+
+def _parse_time(value: object) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _json_safe(stats: dict[str, Any]) -> dict[str, Any]:
+    """Scrapy stats hold datetimes: as ISO strings they fit a JSON column."""
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in stats.items()}
+
+
+def iter_chunks(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
