@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 .PHONY: help install chromium demo test lint format bench crawl clean migrate
 
 help:
-	@echo "make demo    crawl the seven demo shops with their spiders and print a summary"
+	@echo "make demo [DAY=2]  crawl the seven demo shops (as they are on DAY) and print what changed"
 	@echo "make test    lint (ruff) and run the tests"
 	@echo "make bench   benchmarks: pages/s (project vs bare Scrapy), peak RSS, requests/product"
 	@echo "make crawl SITE=knitshop [BASE_URL=...]   crawl one shop (politely)"
@@ -25,7 +25,7 @@ chromium:
 	@scripts/ensure-chromium.sh
 
 demo: install chromium
-	$(BIN)/python -m ecommerce_scraper.demo crawl --products $(or $(PRODUCTS),40)
+	$(BIN)/python -m ecommerce_scraper.demo crawl --products $(or $(PRODUCTS),40) --day $(or $(DAY),1)
 
 lint: install
 	$(BIN)/ruff check .

@@ -19,6 +19,7 @@ from urllib.request import urlopen
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.utils.project import get_project_settings
 
+from ..storage.db import database_url, mask_url
 from .catalog import PROFILES
 
 #: Settings that lift politeness for local demo shops (a user crawling a real shop keeps them).
@@ -110,6 +111,44 @@ def summary_table(crawlers: list[tuple[str, Crawler]]) -> str:
     return "\n".join(lines)
 
 
+def recent_changes(crawlers: list[tuple[str, Crawler]], per_shop: int = 3) -> str:
+    """A few of the changes each crawl recorded, biggest price moves first."""
+    from sqlalchemy import case, func, select
+
+    from ..storage.db import create_engine_for, database_url
+    from ..storage.models import Change
+
+    settings = get_project_settings()
+    engine = create_engine_for(database_url(settings))
+    lines = []
+    try:
+        with engine.connect() as conn:
+            for site, crawler in crawlers:
+                spider = crawler.spider
+                if spider is None:
+                    continue
+                total = conn.scalar(select(func.count()).where(Change.site == site, Change.crawl_id == spider.crawl_id))
+                if not total or total == crawler.stats.get_value("item_scraped_count"):
+                    continue  # a first crawl: every product is new, nothing to show
+                rows = conn.execute(
+                    select(Change)
+                    .where(Change.site == site, Change.crawl_id == spider.crawl_id)
+                    .order_by(case((Change.delta_pct.is_(None), 1), else_=0), func.abs(Change.delta_pct).desc())
+                    .limit(per_shop)
+                ).all()
+                lines.append(f"{site}: {total} changes, e.g.")
+                for change in rows:
+                    move = f" {change.old_value} -> {change.new_value}" if change.old_value or change.new_value else ""
+                    pct = f" ({change.delta_pct:+}%)" if change.delta_pct is not None else ""
+                    variant = f" [{change.variant_sku}]" if change.variant_sku else ""
+                    lines.append(f"  {change.change_type:22s} {(change.name or '')[:40]}{variant}{move}{pct}")
+    finally:
+        engine.dispose()
+    if not lines:
+        return "\nno changes yet: run `make demo DAY=2` to see what the shops changed since day 1"
+    return "\nchanges since the previous crawl:\n" + "\n".join(lines)
+
+
 def main(products: int = 40, sites: list[str] | None = None, day: int = 1, seed: int = 1, port: int = 8800) -> int:
     sites = sites or list(PROFILES)
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "ecommerce_scraper.settings")
@@ -117,7 +156,9 @@ def main(products: int = 40, sites: list[str] | None = None, day: int = 1, seed:
         print(f"demo stores (day {day}) up at {root}; crawling {', '.join(sites)}", flush=True)
         crawlers = crawl_demo_shops(root, sites)
     print("\n" + summary_table(crawlers))
+    print(recent_changes(crawlers))
     exports = Path(get_project_settings()["EXPORTS_DIR"]).resolve()
     print(f"\nproducts written under {exports}/<shop>/<crawl_id>/products.jsonl")
+    print(f"database: {mask_url(database_url(get_project_settings()))}")
     failed = [site for site, c in crawlers if (c.stats.get_value("finish_reason") if c.stats else None) != "finished"]
     return 1 if failed else 0
