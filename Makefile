@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install chromium demo test lint format bench crawl clean migrate
+.PHONY: help install chromium libreoffice demo test lint format bench crawl clean migrate
 
 help:
 	@echo "make demo [DAY=2]  crawl the seven demo shops (as they are on DAY) and print what changed"
@@ -24,6 +24,9 @@ install: $(STAMP)
 chromium:
 	@scripts/ensure-chromium.sh
 
+libreoffice:
+	@scripts/ensure-libreoffice.sh
+
 demo: install chromium
 	$(BIN)/python -m ecommerce_scraper.demo crawl --products $(or $(PRODUCTS),40) --day $(or $(DAY),1)
 
@@ -35,7 +38,7 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint chromium
+test: lint chromium libreoffice
 	$(BIN)/pytest -q
 
 bench: install chromium

@@ -79,6 +79,11 @@ REMOVALS_MAX_ERROR_RATE = 0.05
 REMOVALS_MIN_SEEN_SHARE = 0.9
 EXPORTS_DIR = os.environ.get("EXPORTS_DIR", "exports")
 FEED_EXPORT_ENCODING = "utf-8"
+# `-O out.xlsx` and `-O out.csv` give the export files' columns, formula-safe.
+FEED_EXPORTERS = {
+    "xlsx": "ecommerce_scraper.exports.feeds.XlsxItemExporter",
+    "csv": "ecommerce_scraper.exports.feeds.SafeCsvItemExporter",
+}
 
 LOG_LEVEL = "INFO"
 LOG_FORMATTER = "scrapy.logformatter.LogFormatter"

@@ -1,0 +1,338 @@
+"""The export columns (contract): names, order, kinds and where each value comes from.
+
+Each list is a tuple of :class:`Column`. The CSV and xlsx writers take a column list and an
+iterable of rows; the README's tables come from :func:`markdown_table`, so the documentation
+cannot drift from the files.
+
+Rows are mappings (attribute access works too, e.g. ORM objects):
+
+- :data:`FULL_COLUMNS`, :data:`SEO_COLUMNS`: product states (:func:`~ecommerce_scraper.storage.state.to_state`,
+  or items: both read alike).
+- :data:`VARIANT_COLUMNS`: the flat rows of :func:`variant_rows`.
+- :data:`DIFF_COLUMNS`, :data:`MASTER_CHANGES_COLUMNS`: rows with the ``changes`` table's column
+  names (``change_type``, ``product_id``, ``field``, ``variant_sku``, ``old_value``,
+  ``new_value``, ``delta_pct``, ``url``, ``name``, ``site``, ``detected_at``).
+
+A getter returns a typed value for its kind: ``str`` for text kinds, ``Decimal`` for money and
+percent, ``datetime`` for dates, ``int`` for integers, or ``None`` when empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from .cells import to_datetime, to_decimal
+
+#: text: prose; code: short identifiers and enums; url: an address (``link`` makes it clickable);
+#: money: Decimal in the row's currency; percent: Decimal percentage points (``-12.50``);
+#: integer: a count; date: a moment (UTC).
+ColumnKind = Literal["text", "code", "url", "money", "percent", "integer", "date"]
+
+#: How the README's "type" column describes each kind.
+KIND_DESCRIPTIONS: dict[str, str] = {
+    "text": "text",
+    "code": "text",
+    "url": "URL",
+    "money": "decimal (`1234.50`)",
+    "percent": "decimal (`-12.50`)",
+    "integer": "integer",
+    "date": "ISO 8601 date-time (UTC)",
+}
+
+#: Separators inside one cell (documented in the column descriptions).
+BREADCRUMB_SEPARATOR = " > "
+LIST_SEPARATOR = " | "
+PAIR_SEPARATOR = "; "
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One export column: header name, kind, getter, meaning (for the README)."""
+
+    name: str
+    kind: ColumnKind
+    get: Callable[[Any], Any]
+    description: str
+    #: Excel: write this column's URLs as clickable hyperlinks.
+    link: bool = False
+    #: Excel: column width in characters; ``None`` chooses by kind.
+    width: int | None = None
+
+
+def value_of(row: Any, key: str) -> Any:
+    """``row[key]`` for mappings, ``row.key`` for objects; ``None`` when absent."""
+    if type(row) is dict:  # the common case, without the slower ABC check
+        return row.get(key)
+    if isinstance(row, Mapping):
+        return row.get(key)
+    return getattr(row, key, None)
+
+
+# --- getters -----------------------------------------------------------------------------
+
+
+def text_of(value: Any) -> str | None:
+    """A scalar as text; ``None`` for empty."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = value if isinstance(value, str) else str(value)
+    return text if text.strip() else None
+
+
+def joined(values: Any, separator: str) -> str | None:
+    """A list joined with ``separator`` (empty entries dropped); a plain string passes through."""
+    if values is None or isinstance(values, str):
+        return text_of(values)
+    if not isinstance(values, Iterable) or isinstance(values, Mapping):
+        return text_of(values)
+    parts = [text for text in map(text_of, values) if text is not None]
+    return separator.join(parts) or None
+
+
+def pairs(mapping: Any, between: str = ": ") -> str | None:
+    """``{"Fibre": "Wool", ...}`` -> ``"Fibre: Wool; ..."`` (insertion order kept)."""
+    if not isinstance(mapping, Mapping):
+        return joined(mapping, PAIR_SEPARATOR)
+    parts = []
+    for key, value in mapping.items():
+        text = _nested_text(value)
+        if text is not None:
+            parts.append(f"{key}{between}{text}")
+    return PAIR_SEPARATOR.join(parts) or None
+
+
+def _nested_text(value: Any) -> str | None:
+    # AI fields look like {"value": ..., "source": "ai"}: shown as "value (source)".
+    if isinstance(value, Mapping):
+        if "value" in value:
+            inner = _nested_text(value.get("value"))
+            source = text_of(value.get("source"))
+            return f"{inner} ({source})" if inner is not None and source else inner
+        return pairs(value, "=")
+    if isinstance(value, list | tuple):
+        return joined(value, ", ")
+    return text_of(value)
+
+
+def _count(values: Any) -> int:
+    return len(values) if isinstance(values, list | tuple) else 0
+
+
+def _text_field(key: str) -> Callable[[Any], str | None]:
+    return lambda row: text_of(value_of(row, key))
+
+
+def _money_field(key: str) -> Callable[[Any], Decimal | None]:
+    return lambda row: to_decimal(value_of(row, key))
+
+
+def _date_field(key: str) -> Callable[[Any], datetime | None]:
+    return lambda row: to_datetime(value_of(row, key))
+
+
+def _text(name: str, description: str, *, key: str | None = None, width: int | None = None) -> Column:
+    return Column(name, "text", _text_field(key or name), description, width=width)
+
+
+def _code(name: str, description: str, *, key: str | None = None) -> Column:
+    return Column(name, "code", _text_field(key or name), description)
+
+
+def _url(name: str, description: str, *, key: str | None = None, link: bool = False) -> Column:
+    return Column(name, "url", _text_field(key or name), description, link=link)
+
+
+def _money(name: str, description: str) -> Column:
+    return Column(name, "money", _money_field(name), description)
+
+
+# --- column lists ------------------------------------------------------------------------
+
+SITE = _code("site", "shop (spider name)")
+PRODUCT_ID = _code("product_id", "the shop's own product id, else a stable id derived from the canonical URL")
+URL = _url("url", "product page URL as crawled (clickable in Excel)", link=True)
+CANONICAL_URL = _url("canonical_url", "canonical URL (tracking parameters stripped)")
+
+SEO_FIELD_COLUMNS: tuple[Column, ...] = (
+    _text("seo_title", "`<title>` of the product page"),
+    _text("meta_description", "`<meta name=description>`", width=50),
+    _text("h1", "first `<h1>`"),
+    _code("meta_robots", "`<meta name=robots>` (e.g. `index,follow`)"),
+    _text("og_title", "OpenGraph title"),
+    _text("og_description", "OpenGraph description", width=50),
+    _url("og_image", "OpenGraph image URL"),
+    Column(
+        "hreflang",
+        "text",
+        lambda row: pairs(value_of(row, "hreflang"), "="),
+        'language alternates, `"el=URL; en=URL"`',
+        width=50,
+    ),
+)
+
+FULL_COLUMNS: tuple[Column, ...] = (
+    SITE,
+    PRODUCT_ID,
+    URL,
+    CANONICAL_URL,
+    _text("name", "product name as the shop states it", width=40),
+    _text("brand", "brand"),
+    _code("sku", "the shop's SKU"),
+    _code("gtin", "GTIN / EAN barcode"),
+    _code("mpn", "manufacturer part number"),
+    _money("price", "current price (with variants: the cheapest variant's); empty when the shop shows none"),
+    _money("regular_price", "pre-discount price when on sale, else empty"),
+    _code("currency", "ISO 4217 code (`EUR`)"),
+    _code("availability", "`in_stock`, `out_of_stock`, `preorder`, `backorder`, or empty when unknown"),
+    _text("category", "leaf category"),
+    Column(
+        "breadcrumbs",
+        "text",
+        lambda row: joined(value_of(row, "breadcrumbs"), BREADCRUMB_SEPARATOR),
+        'category path, joined with `" > "`',
+        width=40,
+    ),
+    _text("description", "plain-text description", width=60),
+    _url("main_image", "main image URL"),
+    Column(
+        "images",
+        "url",
+        lambda row: joined(value_of(row, "images"), LIST_SEPARATOR),
+        'all image URLs, joined with `" | "`',
+    ),
+    Column(
+        "variants_count",
+        "integer",
+        lambda row: _count(value_of(row, "variants")),
+        "number of variants (details: the Variants sheet)",
+    ),
+    Column(
+        "attributes",
+        "text",
+        lambda row: pairs(value_of(row, "attributes")),
+        'shop-stated attributes, `"name: value; name: value"`',
+        width=50,
+    ),
+    Column(
+        "ai",
+        "text",
+        lambda row: pairs(value_of(row, "ai")),
+        'fields extracted by the AI pipeline, `"name: value (source); ..."`',
+        width=40,
+    ),
+    *SEO_FIELD_COLUMNS,
+    _code("fingerprint", "hash of the product's content (changes when what the shop shows changes)"),
+    Column("scraped_at", "date", _date_field("scraped_at"), "when the product page was read"),
+    _code("crawl_id", "the crawl that read it"),
+)
+
+SEO_COLUMNS: tuple[Column, ...] = (URL, CANONICAL_URL, *SEO_FIELD_COLUMNS)
+
+VARIANT_COLUMNS: tuple[Column, ...] = (
+    SITE,
+    PRODUCT_ID,
+    _text("product_name", "the product's name", width=40),
+    _code("variant_sku", "the variant's SKU"),
+    _text("variant_name", "the variant's name (e.g. colour)", width=30),
+    Column(
+        "options",
+        "text",
+        lambda row: pairs(value_of(row, "options"), "="),
+        '`"option=value; option=value"` (e.g. `"Χρώμα=Κόκκινο"`)',
+        width=30,
+    ),
+    _money("price", "the variant's current price"),
+    _money("regular_price", "the variant's pre-discount price when on sale"),
+    _code("availability", "`in_stock`, `out_of_stock`, `preorder`, `backorder`, or empty"),
+)
+
+DIFF_COLUMNS: tuple[Column, ...] = (
+    _code(
+        "change_type",
+        "`new`, `removed`, `price_down`, `price_up`, `price_changed` (a price appeared or went), "
+        "`sale_started`, `sale_ended`, `out_of_stock`, `back_in_stock`, `availability_changed`, `renamed`, "
+        "`field_changed`, `variant_added`, `variant_removed`, `variant_price_changed`, `variant_stock_changed`",
+    ),
+    PRODUCT_ID,
+    URL,
+    _text("name", "product name", width=40),
+    _code("field", "the field that changed (`price`, `availability`, `name` ...)"),
+    _code("variant_sku", "the variant's SKU for variant changes"),
+    _text("old", "value before (prices as plain decimals, lists as JSON)", key="old_value"),
+    _text("new", "value after", key="new_value"),
+    Column(
+        "delta_pct",
+        "percent",
+        lambda row: to_decimal(value_of(row, "delta_pct")),
+        "price change in percent (`-12.50` = 12.5 % cheaper)",
+    ),
+)
+
+#: The master workbook's "All changes" sheet: every shop's changes, so the shop comes first.
+MASTER_CHANGES_COLUMNS: tuple[Column, ...] = (
+    SITE,
+    *DIFF_COLUMNS,
+    Column("detected_at", "date", _date_field("detected_at"), "when the change was detected"),
+)
+
+
+def column_names(columns: Iterable[Column]) -> list[str]:
+    """The header row."""
+    return [column.name for column in columns]
+
+
+def variant_rows(products: Iterable[Any]) -> Iterator[dict[str, Any]]:
+    """One flat row per variant of each product state, for :data:`VARIANT_COLUMNS`.
+
+    Rows carry the product's ``currency`` too (not a column: it picks the money format).
+    """
+    for product in products:
+        variants = value_of(product, "variants")
+        if not isinstance(variants, list | tuple):
+            continue
+        for variant in variants:
+            if not isinstance(variant, Mapping):
+                continue
+            yield {
+                "site": value_of(product, "site"),
+                "product_id": value_of(product, "product_id"),
+                "product_name": value_of(product, "name"),
+                "currency": value_of(product, "currency"),
+                "variant_sku": variant.get("sku"),
+                "variant_name": variant.get("name"),
+                "options": variant.get("options"),
+                "price": variant.get("price"),
+                "regular_price": variant.get("regular_price"),
+                "availability": variant.get("availability"),
+            }
+
+
+def change_direction(row: Any) -> Literal["down", "up"] | None:
+    """``"down"``/``"up"`` for price drops/rises (the Changes sheets' highlight), else ``None``."""
+    change_type = value_of(row, "change_type")
+    if change_type == "price_down":
+        return "down"
+    if change_type == "price_up":
+        return "up"
+    if change_type == "variant_price_changed":
+        delta = to_decimal(value_of(row, "delta_pct"))
+        if delta is not None and delta < 0:
+            return "down"
+        if delta is not None and delta > 0:
+            return "up"
+    return None
+
+
+def markdown_table(columns: Iterable[Column]) -> str:
+    """The README table of a column list: column, type, meaning (in file order)."""
+    lines = ["| column | type | meaning |", "|---|---|---|"]
+    for column in columns:
+        meaning = column.description.replace("|", "\\|")
+        lines.append(f"| `{column.name}` | {KIND_DESCRIPTIONS[column.kind]} | {meaning} |")
+    return "\n".join(lines) + "\n"

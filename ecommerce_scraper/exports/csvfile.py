@@ -1,0 +1,118 @@
+"""CSV export files: UTF-8 with BOM, header row, formula-safe, streamed, atomic.
+
+- UTF-8 with a BOM, so Excel shows Greek text correctly when the file is double-clicked.
+- Cells by column kind (:mod:`.columns`): text is neutralized (:func:`.cells.neutralize`),
+  money is a plain decimal string (``1234.50``), percentages too, dates ISO 8601 UTC,
+  counts plain integers. Quoting is the csv module's ``excel`` dialect (``,``, ``"``, CRLF).
+- Rows are consumed one by one: memory does not grow with the catalog.
+- :func:`atomic_open`: the file is written aside (``<name>.tmp-<random>`` in the same
+  directory), flushed to disk, then renamed over the target; a failure part-way removes the
+  temporary file and leaves any previous file untouched.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import secrets
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from .cells import iso, money_text, neutralize
+from .columns import Column, column_names
+
+#: The CSV files' encoding: UTF-8 with a byte order mark.
+CSV_ENCODING = "utf-8-sig"
+
+
+@contextmanager
+def atomic_open(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
+    """A binary file that appears at ``path`` only complete: written aside, fsynced, renamed.
+
+    The parent directory is created when missing. On any exception (KeyboardInterrupt
+    included) the temporary file is removed and ``path`` keeps its previous content.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f"{target.name}.tmp-{secrets.token_hex(6)}")
+    # "xb": never clobbers anything; the default umask applies (mkstemp would make it 0600).
+    handle = open(temporary, "xb")  # noqa: SIM115 - closed below on every path
+    try:
+        yield handle
+        handle.flush()
+        os.fsync(handle.fileno())
+        handle.close()
+        os.replace(temporary, target)
+    except BaseException:
+        handle.close()
+        temporary.unlink(missing_ok=True)
+        raise
+    _fsync_directory(target.parent)
+
+
+def _fsync_directory(directory: Path) -> None:
+    # Makes the rename itself durable; not every platform can open a directory.
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def csv_cell(column: Column, row: Any) -> str:
+    """One row's cell of ``column`` as CSV text."""
+    value = column.get(row)
+    if value is None:
+        return ""
+    kind = column.kind
+    if kind in ("money", "percent"):
+        return money_text(value)
+    if kind == "date":
+        return iso(value)
+    if kind == "integer":
+        return str(int(value))
+    return neutralize(value)
+
+
+def csv_row(columns: Sequence[Column], row: Any) -> list[str]:
+    """One row's cells, in column order."""
+    return [csv_cell(column, row) for column in columns]
+
+
+class CsvRowWriter:
+    """Writes the header and then rows to an open text stream (newline="" as csv requires)."""
+
+    def __init__(self, stream: IO[str], columns: Sequence[Column]) -> None:
+        self.columns = tuple(columns)
+        self._writer = csv.writer(stream, dialect="excel")
+        self.rows = 0
+
+    def write_header(self) -> None:
+        self._writer.writerow(column_names(self.columns))
+
+    def write_row(self, row: Any) -> None:
+        self._writer.writerow(csv_row(self.columns, row))
+        self.rows += 1
+
+
+def write_csv(path: str | os.PathLike[str], columns: Sequence[Column], rows: Iterable[Any]) -> int:
+    """Write ``rows`` under a header of ``columns`` to ``path`` atomically; returns rows written."""
+    with atomic_open(path) as raw:
+        stream = io.TextIOWrapper(raw, encoding=CSV_ENCODING, newline="")
+        try:
+            writer = CsvRowWriter(stream, columns)
+            writer.write_header()
+            for row in rows:
+                writer.write_row(row)
+            stream.flush()
+        finally:
+            stream.detach()  # atomic_open owns (and closes) the binary file
+        return writer.rows
