@@ -19,16 +19,33 @@ from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import UsageError
+from scrapy.settings import BaseSettings
 from scrapy.utils.defer import maybe_deferred_to_future
 from sqlalchemy.exc import SQLAlchemyError
 from twisted.internet.defer import DeferredLock
 from twisted.internet.threads import deferToThread
 
-from ..storage.db import database_url, mask_url, open_database
+from ..storage.db import DatabaseError, database_url, mask_url, open_database
 from ..storage.state import to_state
 from ..storage.writer import CrawlWriter, iter_chunks
 
 logger = logging.getLogger(__name__)
+
+
+def check_database(settings: BaseSettings) -> None:
+    """Fail at start-up, in one line, when the crawl's database can't be used.
+
+    Called while the crawler is created (spiders' ``update_settings``), before anything is
+    crawled: a ``UsageError`` there is what ``scrapy crawl`` prints as ``error: ...``.
+    """
+    pipelines = settings.getdict("ITEM_PIPELINES")
+    if not any(str(path).endswith("StoragePipeline") for path in pipelines):
+        return
+    try:
+        open_database(database_url(settings)).dispose()
+    except DatabaseError as exc:
+        raise UsageError(str(exc), print_help=False) from None
 
 
 class StoragePipeline:
@@ -159,6 +176,8 @@ class StoragePipeline:
             await self.flush(site)
 
     async def spider_closed(self, spider: Spider, reason: str) -> None:
+        if not hasattr(self, "engine"):
+            return  # open_spider failed: its DatabaseError is the one message the user needs
         stats = self.crawler.stats
         for site, writer in self.writers.items():
             if self.database_down:

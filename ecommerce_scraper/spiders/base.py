@@ -40,6 +40,7 @@ from ..extraction.structured import extract_structured, has_product
 from ..extraction.text import clean_text
 from ..items import VARIANT_FIELDS, Product
 from ..normalize import canonicalize_url, product_id_from_url
+from ..pipelines.storage import check_database
 from ..platforms import Platform, detect_platform, platform_class
 
 logger = logging.getLogger(__name__)
@@ -108,6 +109,13 @@ def looks_like_app_shell(response: TextResponse, min_text: int = 200) -> bool:
 
 class CatalogSpider(Spider):
     """Shared machinery; :class:`ShopSpider` and the generic spider say which shops to crawl."""
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        # Start-up checks, before anything is crawled: a database that can't be used is
+        # one clear line, not a traceback after the crawl has begun.
+        check_database(settings)
 
     #: Whether pages may be switched to the browser when they look like a JavaScript app.
     detect_javascript: bool = True

@@ -112,17 +112,21 @@ class CrawlWriter:
             snapshots: list[dict[str, Any]] = []
             changes: list[dict[str, Any]] = []
             unchanged: list[str] = []
+            retracted = 0
             for product_id, state in by_id.items():
                 fp = state.get("fingerprint") or fingerprint(state)
                 row = existing.get(product_id)
                 if row is not None and row.last_crawl_id == self.crawl_id:
                     # Seen already in this crawl (a more complete duplicate, or a rerun of a
                     # batch): redo its changes against the state before this crawl.
-                    session.execute(
-                        delete(Change).where(
-                            Change.site == self.site, Change.crawl_id == self.crawl_id, Change.product_id == product_id
-                        )
+                    this_crawls = (
+                        Change.site == self.site,
+                        Change.crawl_id == self.crawl_id,
+                        Change.product_id == product_id,
                     )
+                    taken_back = list(session.scalars(select(Change.change_type).where(*this_crawls)))
+                    retracted += len(taken_back)
+                    session.execute(delete(Change).where(*this_crawls))
                     session.execute(
                         delete(Snapshot).where(
                             Snapshot.site == self.site,
@@ -130,7 +134,8 @@ class CrawlWriter:
                             Snapshot.product_id == product_id,
                         )
                     )
-                    before = self._state_before_crawl(session, product_id)
+                    # "new" said it was unknown or removed before this crawl: it still is new.
+                    before = None if "new" in taken_back else self._state_before_crawl(session, product_id)
                     records = diff_states(before, state)
                     changed = before is None or before.get("fingerprint") != fp
                 elif row is None or row.removed_at is not None:
@@ -187,8 +192,9 @@ class CrawlWriter:
                 session.execute(_insert(self.engine, Snapshot.__table__), snapshots)
             if changes:
                 session.execute(_insert(self.engine, Change.__table__), changes)
-        self.changes_written += len(changes)
-        return len(changes)
+        recorded = len(changes) - retracted  # a redone product's earlier changes are gone
+        self.changes_written += recorded
+        return recorded
 
     def _state_before_crawl(self, session: Session, product_id: str) -> dict[str, Any] | None:
         data = session.scalar(
@@ -251,12 +257,7 @@ class CrawlWriter:
             seen = session.scalar(
                 select(func.count()).where(Product.site == self.site, Product.last_crawl_id == self.crawl_id)
             )
-            previous = session.scalar(
-                select(Crawl.items_count)
-                .where(Crawl.site == self.site, Crawl.crawl_id != self.crawl_id, Crawl.status.in_(_CLOSED_OK))
-                .order_by(Crawl.started_at.desc())
-                .limit(1)
-            )
+            previous = self._baseline(session, max_error_rate)
             problems = self._problems(finish_reason, stats, seen or 0, previous, max_error_rate, min_seen_share)
             status = status_override or ("partial" if problems else "finished")
             removed = 0
@@ -266,6 +267,12 @@ class CrawlWriter:
                 logger.warning(
                     "%s crawl %s is %s: %s; nothing marked removed", self.site, self.crawl_id, status, problems
                 )
+            # Counted, not remembered: a crawl closed by another process (its spool loaded by the
+            # next crawl) has changes this writer never wrote. Removals are among them by now.
+            changes_count = (
+                session.scalar(select(func.count()).where(Change.site == self.site, Change.crawl_id == self.crawl_id))
+                or 0
+            )
             session.execute(
                 update(Crawl)
                 .where(Crawl.site == self.site, Crawl.crawl_id == self.crawl_id)
@@ -276,11 +283,35 @@ class CrawlWriter:
                     status_note=problems or None,
                     items_count=seen or 0,
                     errors_count=int(stats.get("log_count/ERROR", 0)),
-                    changes_count=self.changes_written + removed,
+                    changes_count=changes_count,
                     stats=_json_safe(stats),
                 )
             )
-        return CrawlOutcome(status, problems or None, seen or 0, removed, self.changes_written + removed)
+        return CrawlOutcome(status, problems or None, seen or 0, removed, changes_count)
+
+    def _baseline(self, session: Session, max_error_rate: float) -> int | None:
+        """Products seen by the last crawl that ran to its end without too many errors.
+
+        A crawl closed early (closespider, shutdown, a spool loaded later) or failing too often
+        saw few products for its own reasons: as the yardstick it would let the next short crawl
+        pass as complete and mark everything it missed removed. A crawl that was partial only
+        for seeing fewer products still counts, so a shop that really shrank is believed next time.
+        """
+        rows = session.execute(
+            select(Crawl.items_count, Crawl.errors_count, Crawl.stats)
+            .where(
+                Crawl.site == self.site,
+                Crawl.crawl_id != self.crawl_id,
+                Crawl.status.in_(_CLOSED_OK),
+                Crawl.finish_reason == "finished",
+            )
+            .order_by(Crawl.started_at.desc())
+        )
+        for items_count, errors_count, stats in rows:
+            responses = int((stats or {}).get("response_received_count", 0))
+            if errors_count / max(responses, 1) <= max_error_rate:
+                return items_count
+        return None
 
     @staticmethod
     def _problems(
