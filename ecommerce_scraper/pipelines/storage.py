@@ -5,6 +5,10 @@ in a worker thread, one batch at a time, so the reactor keeps crawling while the
 works. A database that can't be reached at start fails the crawl at once with a clear
 message; one that goes away mid-crawl gets the rest of the items spooled to
 ``<EXPORTS_DIR>/spool/*.jsonl``, which the next crawl loads first: nothing is lost.
+
+Once a shop's crawl is closed, its export files are written from the database
+(:func:`~ecommerce_scraper.exports.tree.write_crawl_exports`), then the master workbook once
+(``EXPORT_FILES = False`` skips both). A failing export is logged: the crawl is stored already.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from twisted.internet.defer import DeferredLock
 from twisted.internet.threads import deferToThread
 
+from ..exports.tree import write_crawl_exports, write_master
 from ..storage.db import DatabaseError, database_url, mask_url, open_database
 from ..storage.state import to_state
 from ..storage.writer import CrawlWriter, iter_chunks
@@ -56,7 +61,9 @@ class StoragePipeline:
         self.batch_size = settings.getint("STORAGE_BATCH_SIZE", 500)
         self.max_error_rate = settings.getfloat("REMOVALS_MAX_ERROR_RATE", 0.05)
         self.min_seen_share = settings.getfloat("REMOVALS_MIN_SEEN_SHARE", 0.9)
-        self.spool_dir = Path(settings.get("EXPORTS_DIR", "exports")) / "spool"
+        self.exports_dir = Path(settings.get("EXPORTS_DIR", "exports"))
+        self.spool_dir = self.exports_dir / "spool"
+        self.export_files = settings.getbool("EXPORT_FILES", True)
         self.writers: dict[str, CrawlWriter] = {}
         self.batches: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.lock = DeferredLock()  # one batch at a time: their order is the crawl's order
@@ -209,7 +216,34 @@ class StoragePipeline:
                 outcome.changes,
                 outcome.removed,
             )
+            if self.export_files:
+                await self._export(writer)
+        if self.export_files and not self.database_down:
+            await self._export_master()
         self.engine.dispose()
+
+    async def _export(self, writer: CrawlWriter) -> None:
+        try:
+            files = await maybe_deferred_to_future(
+                self.lock.run(
+                    deferToThread, write_crawl_exports, self.engine, self.exports_dir, writer.site, writer.crawl_id
+                )
+            )
+        except Exception:
+            logger.exception("%s: could not write the export files of crawl %s", writer.site, writer.crawl_id)
+            return
+        self.crawler.stats.set_value(f"exports/{writer.site}/files", len(files))
+        logger.info("%s crawl %s exported to %s", writer.site, writer.crawl_id, files[0].parent if files else "-")
+
+    async def _export_master(self) -> None:
+        try:
+            path = await maybe_deferred_to_future(
+                self.lock.run(deferToThread, write_master, self.engine, self.exports_dir)
+            )
+        except Exception:
+            logger.exception("could not write the master workbook")
+            return
+        logger.info("master workbook: %s", path)
 
 
 def _group(records: list[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:

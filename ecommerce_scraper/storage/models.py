@@ -5,6 +5,8 @@
   and ``removed_at`` once a clean crawl no longer finds it.
 - ``snapshots``: a product's full state, written only when its fingerprint changed.
 - ``changes``: one row per detected change (new, price_down, ..., removed).
+- ``crawl_products``: which products each crawl saw, with the fingerprint it saw (a
+  *sighting*): with the snapshots this regenerates any stored crawl's product list.
 - ``exports``: files written from a crawl (path, kind, rows, checksum).
 
 Money is ``Numeric`` (``Decimal`` in Python). Full product states are JSON with prices as
@@ -111,6 +113,22 @@ class Change(Base):
     url: Mapped[str | None] = mapped_column(Text)
     name: Mapped[str | None] = mapped_column(Text)
     detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CrawlProduct(Base):
+    """A sighting: ``crawl_id`` saw ``product_id`` with this ``fingerprint``.
+
+    The product's state in that crawl is the snapshot with that fingerprint (snapshots are
+    written only when a fingerprint changes), or the ``products`` row while it still has it.
+    """
+
+    __tablename__ = "crawl_products"
+    __table_args__ = (Index("ix_crawl_products_site_crawl", "site", "crawl_id"),)
+
+    site: Mapped[str] = mapped_column(String(100), primary_key=True)
+    crawl_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    product_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
 
 
 class Export(Base):

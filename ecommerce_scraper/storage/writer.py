@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .diff import ChangeRecord, diff_states, removed_change
-from .models import Change, Crawl, Product, Snapshot
+from .models import Change, Crawl, CrawlProduct, Product, Snapshot
 from .state import fingerprint, from_state_money
 
 logger = logging.getLogger(__name__)
@@ -112,9 +112,13 @@ class CrawlWriter:
             snapshots: list[dict[str, Any]] = []
             changes: list[dict[str, Any]] = []
             unchanged: list[str] = []
+            sightings: list[dict[str, Any]] = []
             retracted = 0
             for product_id, state in by_id.items():
                 fp = state.get("fingerprint") or fingerprint(state)
+                sightings.append(
+                    {"site": self.site, "crawl_id": self.crawl_id, "product_id": product_id, "fingerprint": fp}
+                )
                 row = existing.get(product_id)
                 if row is not None and row.last_crawl_id == self.crawl_id:
                     # Seen already in this crawl (a more complete duplicate, or a rerun of a
@@ -190,6 +194,13 @@ class CrawlWriter:
                 )
             if snapshots:
                 session.execute(_insert(self.engine, Snapshot.__table__), snapshots)
+            # A product seen again in this crawl (duplicate, rerun batch) keeps one sighting: the last copy's.
+            sighting = _insert(self.engine, CrawlProduct.__table__)
+            sighting = sighting.on_conflict_do_update(
+                index_elements=["site", "crawl_id", "product_id"],
+                set_={"fingerprint": sighting.excluded.fingerprint},
+            )
+            session.execute(sighting, sightings)
             if changes:
                 session.execute(_insert(self.engine, Change.__table__), changes)
         recorded = len(changes) - retracted  # a redone product's earlier changes are gone

@@ -1,0 +1,404 @@
+"""The export tree (``../shared/DESIGN.md``, "Exports"), written from the database.
+
+::
+
+    exports/<site>/<crawl_id>/full.csv, seo.csv, diff.csv, <site>.xlsx
+    exports/<site>/latest/        copies of the newest finished crawl's files
+    exports/master.xlsx           Summary + one sheet per shop + All changes
+
+A crawl's products are its sightings (``crawl_products``): for each, the snapshot with the
+fingerprint the crawl saw, or the ``products`` row while it still has that fingerprint. So any
+stored crawl can be written again, later, with the same rows. Rows are streamed from the
+database: memory does not grow with the catalog.
+
+Every file is atomic (:func:`.csvfile.atomic_open`) and recorded in the ``exports`` table
+(kind, path, rows, sha256). ``latest/`` is switched only for a ``finished`` crawl that is the
+shop's newest finished one, after all its files are complete: the copies are written into a
+temporary folder that then takes ``latest/``'s place in one rename (an exchange on Linux).
+A partial, failed or cancelled crawl keeps its files in its own folder only.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import hashlib
+import io
+import logging
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, case, select
+from sqlalchemy.orm import Session
+
+from ..storage.models import Change, Crawl, CrawlProduct, Export, Product, Snapshot
+from .cells import to_decimal
+from .columns import (
+    DIFF_COLUMNS,
+    FULL_COLUMNS,
+    MASTER_CHANGES_COLUMNS,
+    SEO_COLUMNS,
+    VARIANT_COLUMNS,
+    Column,
+    change_direction,
+    value_of,
+    variant_rows,
+)
+from .csvfile import CSV_ENCODING, CsvRowWriter, atomic_open
+from .xlsxfile import XlsxWriter
+
+logger = logging.getLogger(__name__)
+
+LATEST = "latest"
+MASTER_NAME = "master.xlsx"
+#: Rows fetched from the database at a time while streaming.
+FETCH_SIZE = 1000
+#: The master workbook's All changes sheet stops here (the full lists are in each diff.csv).
+MAX_MASTER_CHANGES = 100_000
+
+
+def crawl_dir(exports_dir: str | os.PathLike[str], site: str, crawl_id: str) -> Path:
+    return Path(exports_dir) / site / crawl_id
+
+
+def file_names(site: str) -> dict[str, str]:
+    """kind (``exports.kind``) -> file name inside a crawl's folder."""
+    return {"full_csv": "full.csv", "seo_csv": "seo.csv", "diff_csv": "diff.csv", "xlsx": f"{site}.xlsx"}
+
+
+# --- reading a crawl back -------------------------------------------------------------------
+
+
+def crawl_states(engine: Engine, site: str, crawl_id: str) -> Iterator[dict[str, Any]]:
+    """The product states crawl ``crawl_id`` saw, by product_id, streamed.
+
+    ``crawl_id`` is set to this crawl: an unchanged product's stored state still names the
+    crawl that first read it that way (``scraped_at`` and ``url`` stay as read then).
+    """
+    snapshot_data = (
+        select(Snapshot.data)
+        .where(
+            Snapshot.site == CrawlProduct.site,
+            Snapshot.product_id == CrawlProduct.product_id,
+            Snapshot.fingerprint == CrawlProduct.fingerprint,
+        )
+        .order_by(Snapshot.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    state = case((Product.fingerprint == CrawlProduct.fingerprint, Product.data), else_=snapshot_data)
+    query = (
+        select(CrawlProduct.product_id, state.label("state"))
+        .outerjoin(Product, (Product.site == CrawlProduct.site) & (Product.product_id == CrawlProduct.product_id))
+        .where(CrawlProduct.site == site, CrawlProduct.crawl_id == crawl_id)
+        .order_by(CrawlProduct.product_id)
+    )
+    with engine.connect() as connection:
+        result = connection.execution_options(stream_results=True, yield_per=FETCH_SIZE).execute(query)
+        for product_id, data in result:
+            if data is None:  # no stored state with that fingerprint: nothing to show
+                logger.warning("%s crawl %s: no stored state for product %s", site, crawl_id, product_id)
+                continue
+            yield {**data, "crawl_id": crawl_id}
+
+
+def crawl_changes(engine: Engine, site: str, crawl_id: str) -> Iterator[dict[str, Any]]:
+    """The changes crawl ``crawl_id`` detected, in detection order, streamed."""
+    query = select(Change.__table__).where(Change.site == site, Change.crawl_id == crawl_id).order_by(Change.id)
+    with engine.connect() as connection:
+        result = connection.execution_options(stream_results=True, yield_per=FETCH_SIZE).execute(query)
+        for row in result.mappings():
+            yield dict(row)
+
+
+def crawl_row(engine: Engine, site: str, crawl_id: str) -> Any:
+    with Session(engine) as session:
+        crawl = session.scalar(select(Crawl).where(Crawl.site == site, Crawl.crawl_id == crawl_id))
+        if crawl is None:
+            raise LookupError(f"no crawl {crawl_id!r} of {site!r} in the database")
+        session.expunge(crawl)
+        return crawl
+
+
+def _has_sightings(engine: Engine, site: str, crawl_id: str) -> bool:
+    with engine.connect() as connection:
+        query = select(CrawlProduct.product_id).where(CrawlProduct.site == site, CrawlProduct.crawl_id == crawl_id)
+        return connection.execute(query.limit(1)).first() is not None
+
+
+def latest_finished_crawl(engine: Engine, site: str) -> str | None:
+    with Session(engine) as session:
+        return session.scalar(
+            select(Crawl.crawl_id)
+            .where(Crawl.site == site, Crawl.status == "finished")
+            .order_by(Crawl.started_at.desc(), Crawl.id.desc())
+            .limit(1)
+        )
+
+
+# --- one crawl's files ----------------------------------------------------------------------
+
+
+@dataclass
+class _Written:
+    kind: str
+    path: Path
+    rows: int = 0
+
+
+def write_crawl_exports(engine: Engine, exports_dir: str | os.PathLike[str], site: str, crawl_id: str) -> list[Path]:
+    """Write full.csv, seo.csv, diff.csv and ``<site>.xlsx`` of a stored crawl; switch ``latest/``
+    to them when the crawl is the shop's newest finished one. Returns the crawl folder's files."""
+    crawl = crawl_row(engine, site, crawl_id)
+    if crawl.items_count and not _has_sightings(engine, site, crawl_id):
+        # Stored before sightings existed (revision 0002): empty files would pass for an empty shop.
+        raise LookupError(f"crawl {crawl_id!r} of {site!r} has no stored product list: it can't be exported")
+    folder = crawl_dir(exports_dir, site, crawl_id)
+    names = file_names(site)
+    written = {kind: _Written(kind, folder / name) for kind, name in names.items()}
+    with ExitStack() as stack:
+        full = _csv_writer(stack, written["full_csv"].path, FULL_COLUMNS)
+        seo = _csv_writer(stack, written["seo_csv"].path, SEO_COLUMNS)
+        diff = _csv_writer(stack, written["diff_csv"].path, DIFF_COLUMNS)
+        book = stack.enter_context(XlsxWriter(written["xlsx"].path))
+        products = book.add_sheet("Products", FULL_COLUMNS)
+        variants = book.add_sheet("Variants", VARIANT_COLUMNS)
+        changes = book.add_sheet("Changes", DIFF_COLUMNS, highlight=change_direction)
+        # One pass over the crawl's products fills three files.
+        for state in crawl_states(engine, site, crawl_id):
+            full.write_row(state)
+            seo.write_row(state)
+            products.append(state)
+            variants.extend(variant_rows((state,)))
+        for change in crawl_changes(engine, site, crawl_id):
+            diff.write_row(change)
+            changes.append(change)
+        written["full_csv"].rows = full.rows
+        written["seo_csv"].rows = seo.rows
+        written["diff_csv"].rows = diff.rows
+        written["xlsx"].rows = products.rows
+    # All files are complete here (the ExitStack renamed each into place).
+    _record(engine, site, crawl_id, written.values())
+    if crawl.status == "finished" and latest_finished_crawl(engine, site) == crawl_id:
+        switch_latest(Path(exports_dir) / site, [entry.path for entry in written.values()])
+    else:
+        logger.info("%s crawl %s is %s: latest/ left as it was", site, crawl_id, crawl.status)
+    return [entry.path for entry in written.values()]
+
+
+class _CsvStream:
+    """A CSV file open for the length of an ExitStack (atomic: appears when the stack closes)."""
+
+    def __init__(self, raw: io.BufferedIOBase, columns: tuple[Column, ...]) -> None:
+        self.text = io.TextIOWrapper(raw, encoding=CSV_ENCODING, newline="")
+        self.writer = CsvRowWriter(self.text, columns)
+        self.writer.write_header()
+
+    def close(self) -> None:
+        self.text.flush()
+        self.text.detach()  # atomic_open owns (and closes) the binary file
+
+
+def _csv_writer(stack: ExitStack, path: Path, columns: tuple[Column, ...]) -> CsvRowWriter:
+    raw = stack.enter_context(atomic_open(path))
+    stream = _CsvStream(raw, columns)
+    # Registered after atomic_open: runs before it, so the text is flushed before the rename.
+    stack.callback(stream.close)
+    return stream.writer
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _record(engine: Engine, site: str | None, crawl_id: str | None, written: Any) -> None:
+    now = datetime.now(UTC)
+    with Session(engine) as session, session.begin():
+        for entry in written:
+            session.add(
+                Export(
+                    site=site,
+                    crawl_id=crawl_id,
+                    kind=entry.kind,
+                    path=str(entry.path),
+                    rows=entry.rows,
+                    checksum=sha256_of(entry.path),
+                    created_at=now,
+                )
+            )
+
+
+# --- latest/ --------------------------------------------------------------------------------
+
+
+def switch_latest(site_dir: Path, files: list[Path]) -> Path:
+    """Make ``site_dir/latest`` hold copies of ``files``, all at once.
+
+    The copies go into a temporary folder next to it, which then replaces ``latest/`` by an
+    atomic exchange (Linux ``renameat2``); elsewhere by two renames in quick succession.
+    """
+    latest = site_dir / LATEST
+    staging = site_dir / f".{LATEST}-{secrets.token_hex(6)}"
+    staging.mkdir(parents=True)
+    try:
+        for path in files:
+            shutil.copy2(path, staging / path.name)
+            with (staging / path.name).open("rb") as copied:
+                os.fsync(copied.fileno())
+        if not latest.exists():
+            os.rename(staging, latest)
+            return latest
+        if not _exchange(staging, latest):
+            retired = site_dir / f".{LATEST}-old-{secrets.token_hex(6)}"
+            os.rename(latest, retired)
+            os.rename(staging, latest)
+            staging = retired
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # after an exchange: the previous latest/
+    return latest
+
+
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths atomically (Linux ``renameat2(RENAME_EXCHANGE)``); False when unsupported."""
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return False
+    try:
+        libc = ctypes.CDLL(libc_name, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd = -100
+    result = renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), _RENAME_EXCHANGE)
+    return result == 0
+
+
+# --- master workbook ------------------------------------------------------------------------
+
+
+def _column(name: str, kind: Any, description: str, width: int | None = None) -> Column:
+    return Column(name, kind, lambda row, key=name: value_of(row, key), description, width=width)
+
+
+SUMMARY_COLUMNS: tuple[Column, ...] = (
+    _column("site", "code", "shop (spider name)"),
+    _column("products", "integer", "products in the shop's latest finished crawl"),
+    _column("in_stock", "integer", "of which in stock"),
+    _column("on_sale", "integer", "of which on sale (a regular price above the price)"),
+    _column("average_price", "money", "average price of the products that show one"),
+    _column("changes", "integer", "changes the shop's last crawl detected"),
+    _column("last_crawl", "code", "the shop's last crawl id"),
+    _column("last_crawl_at", "date", "when it started"),
+    _column("status", "code", "`finished`, `partial` (files in its own folder only), `failed`, ..."),
+    _column("status_note", "text", "why it is not finished", width=50),
+    _column("products_crawl", "code", "the finished crawl whose products the shop's sheet shows"),
+)
+
+
+@dataclass
+class _ShopSummary:
+    site: str
+    products: int = 0
+    in_stock: int = 0
+    on_sale: int = 0
+    priced: int = 0
+    price_total: Decimal = Decimal(0)
+    currencies: set[str] = field(default_factory=set)
+
+    def add(self, state: dict[str, Any]) -> None:
+        self.products += 1
+        if state.get("availability") == "in_stock":
+            self.in_stock += 1
+        price, regular = to_decimal(state.get("price")), to_decimal(state.get("regular_price"))
+        if price is not None and regular is not None and regular > price:
+            self.on_sale += 1
+        if price is not None:
+            self.priced += 1
+            self.price_total += price
+        if state.get("currency"):
+            self.currencies.add(str(state["currency"]))
+
+    @property
+    def average_price(self) -> Decimal | None:
+        if not self.priced:
+            return None
+        return (self.price_total / self.priced).quantize(Decimal("0.01"))
+
+    @property
+    def currency(self) -> str | None:
+        # One currency or none: an average over several has no single format.
+        return next(iter(self.currencies)) if len(self.currencies) == 1 else None
+
+
+def _last_crawls(session: Session) -> dict[str, Any]:
+    """site -> its newest crawl (any status)."""
+    crawls: dict[str, Any] = {}
+    for crawl in session.scalars(select(Crawl).order_by(Crawl.site, Crawl.started_at.desc(), Crawl.id.desc())):
+        crawls.setdefault(crawl.site, crawl)
+    for crawl in crawls.values():
+        session.expunge(crawl)
+    return crawls
+
+
+def write_master(engine: Engine, exports_dir: str | os.PathLike[str]) -> Path:
+    """``exports/master.xlsx``: Summary, one sheet per shop (its latest finished crawl's
+    products), All changes (each shop's last crawl's changes)."""
+    path = Path(exports_dir) / MASTER_NAME
+    with Session(engine) as session:
+        last = _last_crawls(session)
+    sites = sorted(last)
+    total_rows = 0
+    with XlsxWriter(path) as book:
+        summary_sheet = book.add_sheet("Summary", SUMMARY_COLUMNS)
+        summaries = []
+        for site in sites:
+            summary = _ShopSummary(site)
+            finished = latest_finished_crawl(engine, site)
+            shop_sheet = book.add_sheet(site, FULL_COLUMNS)
+            if finished is not None:
+                for state in crawl_states(engine, site, finished):
+                    summary.add(state)
+                    shop_sheet.append(state)
+            summaries.append((summary, finished))
+        changes_sheet = book.add_sheet("All changes", MASTER_CHANGES_COLUMNS, highlight=change_direction)
+        for site in sites:
+            for change in crawl_changes(engine, site, last[site].crawl_id):
+                if changes_sheet.rows >= MAX_MASTER_CHANGES:
+                    break
+                changes_sheet.append(change)
+        for summary, finished in summaries:
+            crawl = last[summary.site]
+            summary_sheet.append(
+                {
+                    "site": summary.site,
+                    "products": summary.products,
+                    "in_stock": summary.in_stock,
+                    "on_sale": summary.on_sale,
+                    "average_price": summary.average_price,
+                    "currency": summary.currency,
+                    "changes": crawl.changes_count,
+                    "last_crawl": crawl.crawl_id,
+                    "last_crawl_at": crawl.started_at,
+                    "status": crawl.status,
+                    "status_note": crawl.status_note,
+                    "products_crawl": finished,
+                }
+            )
+            total_rows += summary.products
+    _record(engine, None, None, [_Written("master_xlsx", path, total_rows)])
+    return path
