@@ -88,6 +88,21 @@ class Shop:
         return url.startswith(self.base_url)
 
 
+# "product" but not the product taxonomies (Yoast's product_cat-, product_tag-sitemap.xml).
+_PRODUCT_SITEMAP = re.compile(r"products?(?![-_]?(?:cat|tag|brand|attribute))", re.IGNORECASE)
+
+
+def product_sitemaps(urls: list[str]) -> list[str]:
+    """The sitemaps of an index worth reading for products.
+
+    Platforms split their index by type (Yoast ``product-sitemap.xml``, Shopify
+    ``sitemap_products_1.xml``, Wix ``store-products-sitemap.xml``): when some are named for
+    products, the category and page sitemaps would only cost requests. Otherwise, all.
+    """
+    named = [url for url in urls if _PRODUCT_SITEMAP.search(url.rsplit("/", 1)[-1])]
+    return named or urls
+
+
 def looks_truncated(response: TextResponse) -> bool:
     """An HTML document that stops before ``</html>``: cut off in transit or by the server."""
     content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
@@ -247,9 +262,8 @@ class CatalogSpider(Spider):
         except Exception:  # not XML (an HTML 404 page, say)
             sitemap = None
         if sitemap is not None and sitemap.type == "sitemapindex":
-            for entry in sitemap:
-                if shop.owns(entry["loc"]):
-                    yield from self.sitemap_request(shop, entry["loc"])
+            for url in product_sitemaps([entry["loc"] for entry in sitemap if shop.owns(entry["loc"])]):
+                yield from self.sitemap_request(shop, url)
         elif sitemap is not None and sitemap.type == "urlset":
             self.crawler.stats.inc_value("sitemaps/read")
             for entry in sitemap:
