@@ -158,7 +158,10 @@ def main(products: int = 40, sites: list[str] | None = None, day: int = 1, seed:
     print("\n" + summary_table(crawlers))
     print(recent_changes(crawlers))
     exports = Path(get_project_settings()["EXPORTS_DIR"]).resolve()
-    print(f"\nproducts written under {exports}/<shop>/<crawl_id>/products.jsonl")
+    print(
+        f"\nfiles: {exports}/master.xlsx, and per shop {exports}/<shop>/latest/ "
+        "(full.csv, seo.csv, diff.csv, <shop>.xlsx); every field as JSON Lines in <shop>/<crawl_id>/products.jsonl"
+    )
     print(f"database: {mask_url(database_url(get_project_settings()))}")
     failed = [site for site, c in crawlers if (c.stats.get_value("finish_reason") if c.stats else None) != "finished"]
     return 1 if failed else 0
