@@ -60,6 +60,7 @@ def main() -> None:
                 f"  {site:16s} with product pages {full['requests'] / max(full['items'], 1):5.2f}   "
                 f"API only {api_only['requests'] / max(api_only['items'], 1):5.3f}  ({full['items']} products)"
             )
+    subprocess.run([sys.executable, str(ROOT / "bench" / "storage.py")], cwd=ROOT, check=True)
 
 
 if __name__ == "__main__":

@@ -227,6 +227,10 @@ def _json_safe(value: Any, money: bool = False) -> Any:
             return money_to_state(amount)
         # Not a number: kept as text rather than lost (validation rejects such items anyway).
         return None if value is None or isinstance(value, bool) else str(value)
+    # Plain leaves first: this runs on the reactor thread for every field of every item, and
+    # ItemAdapter.is_item (below) is by far the slowest check.
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
     if isinstance(value, Decimal):
         return money_to_state(value) if value.is_finite() else None
     if isinstance(value, datetime | date):
@@ -239,8 +243,6 @@ def _json_safe(value: Any, money: bool = False) -> Any:
         return [_json_safe(v) for v in value]
     if isinstance(value, set | frozenset):
         return [_json_safe(v) for v in sorted(value, key=str)]
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
     return str(value)
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, func, select, update
+from sqlalchemy import Engine, and_, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -60,6 +60,7 @@ class CrawlWriter:
         self.spider = spider
         self.job_id = job_id
         self.changes_written = 0
+        self._statistics_checked = False
 
     # --- crawl rows -------------------------------------------------------------------
 
@@ -203,9 +204,21 @@ class CrawlWriter:
             session.execute(sighting, sightings)
             if changes:
                 session.execute(_insert(self.engine, Change.__table__), changes)
+        self._ensure_statistics()
         recorded = len(changes) - retracted  # a redone product's earlier changes are gone
         self.changes_written += recorded
         return recorded
+
+    def _ensure_statistics(self) -> None:
+        """PostgreSQL plans each batch's lookups by table statistics: tables never analysed (a
+        fresh database before autovacuum's first pass, or autovacuum off) get the whole shop
+        scanned for every batch. Analyse them once, after the first batch."""
+        if self._statistics_checked or self.engine.dialect.name != "postgresql":
+            return
+        self._statistics_checked = True
+        with self.engine.begin() as conn:
+            if conn.scalar(text("SELECT reltuples < 0 FROM pg_class WHERE oid = 'products'::regclass")):
+                conn.execute(text("ANALYZE products, snapshots, changes, crawl_products"))
 
     def _state_before_crawl(self, session: Session, product_id: str) -> dict[str, Any] | None:
         data = session.scalar(

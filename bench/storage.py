@@ -1,0 +1,554 @@
+"""Storage throughput and memory at catalog scale, printed (never asserted).
+
+``.venv/bin/python bench/storage.py [--products N]`` (default 100,000; ``make bench`` runs it last):
+
+1. Three crawls of one N-product shop written through ``CrawlWriter.write_batch`` in batches of
+   500 (the pipeline's default), into a temporary SQLite file and into a fresh schema of the
+   PostgreSQL database ``test`` (dropped afterwards): a first crawl (all new: inserts, snapshots,
+   ``new`` changes), a second with nothing changed (only ``last_seen`` updates), a third with 5%
+   of the products changed (prices, stock, variants: the diff against the previous state).
+2. Each crawl runs in its own subprocess, so its peak RSS (``ru_maxrss``) is that crawl's alone.
+3. What a crawl's reactor pays: the per-item work it does itself (the dedup pipeline's
+   fingerprint and completeness, ``to_state``), and how late a 5 ms timer in the main thread
+   fires while another thread writes batches (the pipeline's ``deferToThread``): the writes
+   themselves never run on the reactor, but they hold the GIL while in Python code.
+
+Products are synthetic (Greek names, ``Decimal`` prices, 0-4 variants, SEO fields), built one
+at a time from their index into temporary files once (on every core), and streamed from there by
+each crawl: nothing ever holds the catalog, so memory stays flat whatever N is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from queue import Queue
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import Engine, create_engine, text  # noqa: E402
+from sqlalchemy.exc import SQLAlchemyError  # noqa: E402
+
+from ecommerce_scraper.storage.db import DatabaseError, mask_url, open_database  # noqa: E402
+from ecommerce_scraper.storage.state import completeness, fingerprint, money_to_state, to_state  # noqa: E402
+from ecommerce_scraper.storage.writer import CrawlWriter, iter_chunks  # noqa: E402
+
+BATCH_SIZE = 500  # STORAGE_BATCH_SIZE's default
+CHANGED_EVERY = 20  # one product in 20 (5%) changes in the third crawl
+SITE = "benchshop"
+FIRST_PRODUCT_ID = 100_000
+POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+STALL_PRODUCTS = 3_000  # products written by a worker thread while the main thread ticks
+STALL_TICK_S = 0.005
+
+#: crawl number -> its label
+CRAWLS: dict[int, str] = {
+    1: "1st crawl: all new",
+    2: "2nd crawl: unchanged",
+    3: "3rd crawl: 5% changed (diff)",
+}
+
+# --- synthetic products ---------------------------------------------------------------------
+
+_BRANDS = ("Drops", "Lana Grossa", "Katia", "Rico Design", "Adriafil", "Gazzal", "Alize", "KnitPro", "Addi", "Prym")
+_LINES = (
+    ("Merino Extra Fine", "100% μαλλί merino", 50, 105),
+    ("Baby Cotton", "60% βαμβάκι, 40% ακρυλικό", 50, 165),
+    ("Kid Mohair Silk", "70% μοχέρ, 30% μετάξι", 25, 210),
+    ("Alpaca Soft", "80% αλπακά, 20% πολυαμίδιο", 50, 120),
+    ("Sock Yarn 4ply", "75% μαλλί, 25% πολυαμίδιο", 100, 420),
+    ("Chunky Wool", "100% μαλλί", 100, 80),
+    ("Linen Blend", "55% λινάρι, 45% βαμβάκι", 50, 140),
+    ("Tweed Aran", "85% μαλλί, 15% βισκόζη", 100, 170),
+)
+_KINDS = ("Νήμα", "Κουβάρι", "Κυκλικές βελόνες", "Βελονάκι", "Σετ πλεξίματος")
+_CATEGORIES = (("Νήματα", "nimata"), ("Βελόνες", "velones"), ("Βελονάκια", "velonakia"), ("Αξεσουάρ", "axesouar"))
+_COLOURS = ("Κόκκινο", "Μπλε", "Πράσινο", "Λευκό", "Μαύρο", "Γκρι", "Μπεζ", "Ροζ", "Μουσταρδί", "Βυσσινί")
+_STOCK = ("in_stock",) * 8 + ("out_of_stock", "backorder")
+_BLURB = (
+    "Απαλό και ζεστό νήμα, ιδανικό για πουλόβερ, ζακέτες, κασκόλ και σκουφιά. Πλένεται στο πλυντήριο "
+    "σε πρόγραμμα για μάλλινα στους 30 βαθμούς. Κατάλληλο για αρχάριους και έμπειρους πλέκτες."
+)
+_HOST = "https://www.plekto-bench.gr"
+_CENT = Decimal("0.01")
+CRAWL_STARTED = datetime(2026, 1, 5, 3, 0, tzinfo=UTC)
+
+
+def is_changed(index: int) -> bool:
+    """Whether product ``index`` changes in the third crawl (one in ``CHANGED_EVERY``)."""
+    return index % CHANGED_EVERY == CHANGED_EVERY // 2
+
+
+def _price(rng: random.Random) -> Decimal:
+    return (Decimal(rng.randint(150, 8_900)) / 100).quantize(_CENT)
+
+
+def product_item(index: int, crawl: int) -> dict[str, Any]:
+    """Product ``index`` as the spider yields it in crawl ``crawl`` (a plain dict item, Decimal money).
+
+    Deterministic by index: crawls 1 and 2 see the same content; crawl 3 changes one product in
+    ``CHANGED_EVERY`` (price, stock, a variant's price/stock, a variant added or removed).
+    """
+    rng = random.Random(index)
+    line, fibres, grams, metres = rng.choice(_LINES)
+    brand, kind, colour = rng.choice(_BRANDS), rng.choice(_KINDS), rng.choice(_COLOURS)
+    category, category_slug = rng.choice(_CATEGORIES)
+    product_id = str(FIRST_PRODUCT_ID + index)
+    name = f"{kind} {brand} {line} {grams}γρ - {colour}"
+    slug = f"{category_slug}/{product_id}-{line.lower().replace(' ', '-')}"
+    price = _price(rng)
+    on_sale = rng.random() < 0.15
+    regular_price = (price * Decimal("1.25")).quantize(_CENT) if on_sale else None
+    variants = [
+        {
+            "sku": f"{brand[:3].upper()}-{product_id}-{v}",
+            "name": f"Χρώμα: {_COLOURS[(index + v) % len(_COLOURS)]}",
+            "options": {"Χρώμα": _COLOURS[(index + v) % len(_COLOURS)]},
+            "price": price + v * Decimal("0.50"),
+            "regular_price": None,
+            "availability": rng.choice(_STOCK),
+        }
+        for v in range(rng.randint(0, 4))
+    ]
+    availability = rng.choice(_STOCK)
+    if crawl >= 3 and is_changed(index):
+        price, availability, variants = _changed(index, price, availability, variants)
+    url = f"{_HOST}/el/{slug}.html"
+    images = [f"{_HOST}/img/p/{product_id}-{n}-large_default.jpg" for n in range(1, rng.randint(2, 5))]
+    description = f"{name}. Σύνθεση: {fibres}. Βάρος {grams} γρ., μήκος {metres} μ. {_BLURB}"
+    return {
+        "site": SITE,
+        "product_id": product_id,
+        "url": f"{url}?utm_source=bench",
+        "canonical_url": url,
+        "name": name,
+        "brand": brand,
+        "sku": f"{brand[:3].upper()}-{product_id}",
+        "gtin": f"520{index:010d}",
+        "mpn": f"MPN{index}",
+        "price": price,
+        "regular_price": regular_price,
+        "currency": "EUR",
+        "availability": availability,
+        "category": category,
+        "breadcrumbs": ["Αρχική", category, brand],
+        "description": description,
+        "main_image": images[0],
+        "images": images,
+        "variants": variants,
+        "attributes": {"Σύνθεση": fibres, "Βάρος": f"{grams} γρ.", "Μήκος": f"{metres} μ.", "Μάρκα": brand},
+        "ai": None,
+        "seo_title": f"{name} | Plekto",
+        "meta_description": f"Αγοράστε {name} online. Δωρεάν αποστολή για παραγγελίες άνω των 50 €.",
+        "h1": name,
+        "meta_robots": "index, follow",
+        "og_title": name,
+        "og_description": description[:200],
+        "og_image": images[0],
+        "hreflang": {"el": url, "en": url.replace("/el/", "/en/")},
+        "fingerprint": None,
+        "scraped_at": CRAWL_STARTED + timedelta(days=crawl - 1, seconds=index // 50),
+        "crawl_id": f"bench-{crawl}",
+    }
+
+
+def _changed(
+    index: int, price: Decimal, availability: str, variants: list[dict[str, Any]]
+) -> tuple[Decimal, str, list[dict[str, Any]]]:
+    kind = (index // CHANGED_EVERY) % 4
+    if kind == 0:
+        price = (price * Decimal("0.9")).quantize(_CENT)
+    elif kind == 1:
+        availability = "in_stock" if availability == "out_of_stock" else "out_of_stock"
+    elif kind == 2 and variants:
+        first = variants[0]
+        variants[0] = {**first, "price": first["price"] + 1, "availability": "out_of_stock"}
+    elif variants:
+        variants = variants[1:]  # a variant removed
+    else:
+        variants = [{"sku": f"NEW-{index}", "name": "Χρώμα: Νέο", "options": {"Χρώμα": "Νέο"}, "price": price}]
+    return price, availability, variants
+
+
+def item_state(index: int, crawl: int) -> dict[str, Any]:
+    """Product ``index`` of crawl ``crawl`` as the storage pipeline buffers it: the item's state,
+    with the fingerprint the dedup pipeline set.
+
+    Built without ``to_state`` only because that is 3x slower than needed here and the bench
+    must stay short; :func:`check_states` makes sure both give the same state.
+    """
+    item = product_item(index, crawl)
+    state = {field: _state_value(value) for field, value in item.items()}
+    state["variants"] = [{k: _state_value(v) for k, v in variant.items()} for variant in item["variants"]]
+    state["fingerprint"] = fingerprint(state)
+    return state
+
+
+def _state_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return money_to_state(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def check_states(samples: int = 200) -> None:
+    """The bench's states are exactly what the pipeline would store (``to_state``, dedup's fingerprint)."""
+    for index in range(samples):
+        for crawl in (1, 3):
+            item = product_item(index, crawl)
+            item["fingerprint"] = fingerprint(item)
+            if to_state(item) != item_state(index, crawl):
+                raise RuntimeError(f"bench state of product {index} differs from to_state's")
+
+
+def write_states(first: int, stop: int, path: Path) -> None:
+    """Products ``first`` to ``stop - 1`` of the catalog, pickled one after the other.
+
+    Built once, read by every crawl: building a state costs more than writing it, and that cost
+    is the reactor's, not storage's. Pickle, not JSON lines: it loads twice as fast.
+    """
+    with path.open("wb") as out:
+        for index in range(first, stop):
+            pickle.dump(item_state(index, 1), out, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def prepare_states(products: int, folder: Path) -> list[Path]:
+    """The catalog's states in one file per core, built in parallel; the files in catalog order."""
+    parts = max(1, min(os.cpu_count() or 1, 4))
+    bounds = [products * part // parts for part in range(parts + 1)]
+    paths = [folder / f"states-{part}.pickle" for part in range(parts)]
+    procs = [
+        subprocess.Popen([sys.executable, __file__, "--prepare", str(bounds[p]), str(bounds[p + 1]), str(paths[p])])
+        for p in range(parts)
+    ]
+    if [proc.wait() for proc in procs] != [0] * parts:
+        raise RuntimeError("building the product states failed")
+    return paths
+
+
+def read_states(paths: list[Path], crawl: int) -> Iterator[dict[str, Any]]:
+    """The catalog as crawl ``crawl`` sees it, one state at a time (memory stays flat)."""
+    for path in paths:
+        with path.open("rb") as states:
+            while True:
+                try:
+                    state = pickle.load(states)  # noqa: S301 - the file this bench just wrote
+                except EOFError:
+                    break
+                index = int(state["product_id"]) - FIRST_PRODUCT_ID
+                if crawl >= 3 and is_changed(index):
+                    state = item_state(index, crawl)
+                yield state
+
+
+def reactor_states(products: int, crawl: int, timings: list[float]) -> Iterator[dict[str, Any]]:
+    """States built as a crawl does, item by item; the reactor's share is timed into ``timings[0]``."""
+    for index in range(products):
+        item = product_item(index, crawl)
+        started = time.perf_counter()
+        # What runs on the reactor per item: DedupPipeline (fingerprint, completeness), then to_state.
+        item["fingerprint"] = fingerprint(item)
+        completeness(item)
+        state = to_state(item)
+        timings[0] += time.perf_counter() - started
+        yield state
+
+
+# --- one crawl, in a subprocess -------------------------------------------------------------
+
+
+def run_crawl(url: str, crawl: int, paths: list[Path]) -> dict[str, Any]:
+    """Write crawl ``crawl`` of the catalog in ``paths`` into ``url`` and close it; figures as a dict."""
+    engine = open_database(url)
+    base_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    started = time.perf_counter()
+    writer = CrawlWriter(engine, SITE, f"bench-{crawl}", "bench")
+    writer.start()
+    stand_in_for_autovacuum = _autovacuum_off(engine)
+    batch_seconds: list[float] = []
+    products = changes = 0
+    analyze_seconds = 0.0
+    for batch in iter_chunks(read_states(paths, crawl), BATCH_SIZE):
+        products += len(batch)
+        batch_started = time.perf_counter()
+        changes += writer.write_batch(batch)
+        batch_seconds.append(time.perf_counter() - batch_started)
+        if stand_in_for_autovacuum and len(batch_seconds) == 1:
+            analyze_seconds = _analyze(engine)
+    finish_started = time.perf_counter()
+    outcome = writer.finish("finished", {"response_received_count": products})
+    finish_seconds = time.perf_counter() - finish_started
+    engine.dispose()
+    return {
+        "products": products,
+        "batches": len(batch_seconds),
+        "changes": changes,
+        "status": outcome.status,
+        "write_seconds": sum(batch_seconds),
+        "batch_mean": statistics.fmean(batch_seconds),
+        "batch_max": max(batch_seconds),
+        "finish_seconds": finish_seconds,
+        "analyze_seconds": analyze_seconds if stand_in_for_autovacuum else None,
+        "wall_seconds": time.perf_counter() - started,
+        "base_rss_mb": base_rss_mb,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def _autovacuum_off(engine: Engine) -> bool:
+    if engine.dialect.name != "postgresql":
+        return False
+    with engine.connect() as connection:
+        return connection.execute(text("SHOW autovacuum")).scalar() == "off"
+
+
+def _analyze(engine: Engine) -> float:
+    """ANALYZE the tables the writer reads, as autovacuum does when a table has grown (PostgreSQL
+    plans a batch's lookup as a scan of every product of the shop while a table has no statistics)."""
+    started = time.perf_counter()
+    with engine.connect() as connection:
+        connection.execute(text("ANALYZE products, snapshots, changes"))
+        connection.commit()
+    return time.perf_counter() - started
+
+
+def run_stall(url: str, products: int) -> dict[str, Any]:
+    """A 4th crawl's first ``products`` written by a worker thread, one batch at a time as the
+    pipeline does, while the main thread (the reactor) prepares items and ticks every 5 ms."""
+    engine = open_database(url)
+    writer = CrawlWriter(engine, SITE, "bench-4", "bench")
+    writer.start()
+    batches: Queue[list[dict[str, Any]] | None] = Queue(maxsize=2)
+    batch_seconds: list[float] = []
+    failures: list[Exception] = []
+
+    def write_all() -> None:
+        while (batch := batches.get()) is not None:
+            if failures:
+                continue  # keep taking batches, or the main thread would wait on a full queue forever
+            batch_started = time.perf_counter()
+            try:
+                writer.write_batch(batch)
+            except Exception as exc:  # raised again in the main thread
+                failures.append(exc)
+            batch_seconds.append(time.perf_counter() - batch_started)
+
+    worker = threading.Thread(target=write_all)
+    worker.start()
+    lateness: list[float] = []
+    reactor_side = [0.0]
+    # Crawl 4 reverts crawl 3's changes (it sees the unchanged catalog): a diff on 5% again.
+    for batch in iter_chunks(reactor_states(products, 2, reactor_side), BATCH_SIZE):
+        batches.put(batch)
+        for _ in range(4):  # the reactor idles between responses: a timer shows how late it wakes
+            due = time.perf_counter() + STALL_TICK_S
+            time.sleep(STALL_TICK_S)
+            lateness.append(time.perf_counter() - due)
+    batches.put(None)
+    while worker.is_alive():
+        due = time.perf_counter() + STALL_TICK_S
+        time.sleep(STALL_TICK_S)
+        lateness.append(time.perf_counter() - due)
+    worker.join()
+    engine.dispose()
+    if failures:
+        raise failures[0]
+    lateness.sort()
+    return {
+        "batches": len(batch_seconds),
+        "batch_mean": statistics.fmean(batch_seconds),
+        "batch_max": max(batch_seconds),
+        "ticks": len(lateness),
+        "late_p50_ms": lateness[len(lateness) // 2] * 1000,
+        "late_max_ms": lateness[-1] * 1000,
+        "reactor_us_per_item": reactor_side[0] / products * 1e6,
+    }
+
+
+def in_subprocess(*args: str) -> dict[str, Any]:
+    try:
+        out = subprocess.run(
+            [sys.executable, __file__, *args], capture_output=True, text=True, cwd=ROOT, check=False, timeout=900
+        )
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"bench/storage.py {' '.join(args[:2])} took over 15 minutes") from None
+    if out.returncode != 0:
+        raise RuntimeError(f"bench/storage.py {' '.join(args[:2])} failed:\n{out.stderr.strip()[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# --- databases ------------------------------------------------------------------------------
+
+
+class PostgresSchema:
+    """A fresh schema in the test database for the bench's tables; dropped on exit."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.schema = f"bench_storage_{uuid.uuid4().hex[:10]}"
+        self.engine = create_engine(base_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
+
+    @property
+    def url(self) -> str:
+        joiner = "&" if "?" in self.base_url else "?"
+        return f"{self.base_url}{joiner}options=-csearch_path%3D{self.schema}"
+
+    def __enter__(self) -> PostgresSchema:
+        with self.engine.connect() as connection:
+            self.server = str(connection.execute(text("SHOW server_version")).scalar()).split()[0]
+            connection.execute(text(f'CREATE SCHEMA "{self.schema}"'))
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        with self.engine.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
+        self.engine.dispose()
+
+
+# --- report ---------------------------------------------------------------------------------
+
+Figures = dict[str, Any]
+
+
+def bench_database(
+    label: str, url: str, paths: list[Path], products: int, results: list[Figures], stalls: dict[str, Figures]
+) -> None:
+    """The three crawls into ``url`` (one subprocess each, rows printed as they come), then the stall
+    test; figures are added to ``results`` and ``stalls`` as they come, so a failure keeps the others."""
+    rows = []
+    for crawl, crawl_label in CRAWLS.items():
+        figures = in_subprocess("--crawl", str(crawl), "--url", url, "--states", *map(str, paths))
+        rows.append({"database": label, "crawl": crawl, **figures})
+        results.append(rows[-1])
+        print(_row(label, crawl_label, figures), flush=True)
+    analyzed = [f["analyze_seconds"] for f in rows if f["analyze_seconds"] is not None]
+    if analyzed:
+        print(
+            f"  {'':11s} (autovacuum is off on this server: each crawl ran ANALYZE after its first batch, as "
+            f"autovacuum would; {max(analyzed):.2f} s at most, not counted above.\n  {'':11s}  Without table "
+            "statistics PostgreSQL reads every product of the shop for each batch: O(catalog) per batch.)",
+            flush=True,
+        )
+    try:
+        stalls[label] = in_subprocess("--stall", "--url", url, "--products", str(min(products, STALL_PRODUCTS)))
+    except RuntimeError as err:
+        print(f"  {label:11s} the reactor test failed: {err}", flush=True)
+
+
+HEADER = (
+    f"  {'database':11s} {'crawl':30s} {'changes':>8s} {'write s':>8s} {'rows/s':>8s} "
+    f"{'batch mean s':>12s} {'batch max s':>11s} {'finish s':>8s} {'crawl s':>8s}  {'RSS MB base/peak':>16s}"
+)
+
+
+def _row(label: str, crawl_label: str, f: Figures) -> str:
+    rate = f["products"] / f["write_seconds"] if f["write_seconds"] else 0.0
+    return (
+        f"  {label:11s} {crawl_label:30s} {f['changes']:8d} {f['write_seconds']:8.1f} {rate:8.0f} "
+        f"{f['batch_mean']:12.3f} {f['batch_max']:11.3f} {f['finish_seconds']:8.2f} {f['wall_seconds']:8.1f}  "
+        f"{f['base_rss_mb']:9.0f} / {f['peak_rss_mb']:.0f}"
+    )
+
+
+def main(products: int = 100_000) -> None:
+    started = time.perf_counter()
+    print(
+        f"storage bench: {products:,} products, batches of {BATCH_SIZE}, 3 crawls per database, "
+        f"{os.cpu_count()} cores (figures printed, never asserted)",
+        flush=True,
+    )
+    results: list[Figures] = []
+    stalls: dict[str, Figures] = {}
+    tmp = Path(tempfile.mkdtemp(prefix="bench-storage-"))
+    try:
+        check_states()
+        paths = prepare_states(products, tmp)
+        print(
+            f"  ({products:,} product states built in {time.perf_counter() - started:.0f} s. Per crawl, one process "
+            "each: write s = the write_batch calls;\n   crawl s = the whole crawl: reading states, writes, finish)"
+        )
+        print(HEADER, flush=True)
+        bench_database("SQLite", f"sqlite:///{tmp / 'catalog.sqlite3'}", paths, products, results, stalls)
+        try:
+            with PostgresSchema(POSTGRES_URL) as pg:
+                bench_database(f"PG {pg.server}", pg.url, paths, products, results, stalls)
+        except (OSError, RuntimeError, SQLAlchemyError) as err:  # no server: PostgreSQL skipped, not the bench
+            print(f"  PostgreSQL at {mask_url(POSTGRES_URL)}: not measured (or not all of it): {err}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    _summary(results, stalls, products)
+    print(f"storage bench done in {time.perf_counter() - started:.0f} s")
+
+
+def _summary(results: list[Figures], stalls: dict[str, Figures], products: int) -> None:
+    print(f"diff of a {products:,}-product catalog against its previous state, 5% changed (the 3rd crawl):")
+    for f in results:
+        if f["crawl"] == 3:
+            print(
+                f"  {f['database']:11s} {f['wall_seconds']:6.1f} s in all ({f['write_seconds']:.1f} s in write_batch), "
+                f"{f['changes']} changes, peak RSS {f['peak_rss_mb']:.0f} MB"
+            )
+    print(f"what a crawl's reactor pays per {BATCH_SIZE}-item batch:")
+    for label in dict.fromkeys(f["database"] for f in results):
+        figures = [f for f in results if f["database"] == label]
+        batches = sum(f["batches"] for f in figures)
+        mean = sum(f["write_seconds"] for f in figures) / batches
+        worst = max(f["batch_max"] for f in figures)
+        print(
+            f"  {label:11s} the write, in a worker thread (never on the reactor): "
+            f"mean {mean:.3f} s, max {worst:.3f} s over {batches} batches"
+        )
+    for label, s in stalls.items():
+        print(
+            f"  {label:11s} on the reactor itself: {s['reactor_us_per_item'] * BATCH_SIZE / 1000:.0f} ms "
+            f"({s['reactor_us_per_item']:.0f} us/item: dedup fingerprint + completeness, to_state)\n"
+            f"  {'':11s} while a thread writes {s['batches']} batches (mean {s['batch_mean']:.3f} s: the reactor's "
+            f"work shares the GIL), a {STALL_TICK_S * 1000:.0f} ms timer on the reactor thread fires late by "
+            f"p50 {s['late_p50_ms']:.1f} ms, max {s['late_max_ms']:.1f} ms"
+        )
+
+
+def _parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--products", type=int, default=100_000, help="catalog size (default 100000)")
+    # Internal: one measurement in a subprocess of its own (so its peak RSS is its own).
+    parser.add_argument("--prepare", nargs=3, metavar=("FIRST", "STOP", "PATH"), help=argparse.SUPPRESS)
+    parser.add_argument("--crawl", type=int, choices=sorted(CRAWLS), help=argparse.SUPPRESS)
+    parser.add_argument("--states", nargs="+", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--stall", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    args = _parse_args()
+    try:
+        if args.prepare:
+            write_states(int(args.prepare[0]), int(args.prepare[1]), Path(args.prepare[2]))
+        elif args.crawl:
+            print(json.dumps(run_crawl(args.url, args.crawl, args.states)))
+        elif args.stall:
+            print(json.dumps(run_stall(args.url, args.products)))
+        else:
+            main(args.products)
+    except DatabaseError as error:
+        sys.exit(f"bench/storage.py: {error}")
