@@ -28,33 +28,8 @@ from ..items import PRODUCT_FIELDS, VARIANT_FIELDS
 #: Fields that describe the product as the shop shows it: the fingerprint covers these.
 #: Left out: identity (site, product_id), crawl noise (url: tracking parameters, which
 #: category path led there; scraped_at, crawl_id), and derived values (fingerprint, ai).
-CONTENT_FIELDS: tuple[str, ...] = (
-    "canonical_url",
-    "name",
-    "brand",
-    "sku",
-    "gtin",
-    "mpn",
-    "price",
-    "regular_price",
-    "currency",
-    "availability",
-    "category",
-    "breadcrumbs",
-    "description",
-    "main_image",
-    "images",
-    "variants",
-    "attributes",
-    "seo_title",
-    "meta_description",
-    "h1",
-    "meta_robots",
-    "og_title",
-    "og_description",
-    "og_image",
-    "hreflang",
-)
+_NOT_CONTENT = frozenset({"site", "product_id", "url", "scraped_at", "crawl_id", "fingerprint", "ai"})
+CONTENT_FIELDS: tuple[str, ...] = tuple(f for f in PRODUCT_FIELDS if f not in _NOT_CONTENT)
 
 #: Money keys, at product level and inside each variant.
 MONEY_FIELDS: frozenset[str] = frozenset({"price", "regular_price"})
