@@ -1,0 +1,43 @@
+"""``python -m ecommerce_scraper.exports.reference > docs/exports.md``: the file reference.
+
+Generated from the column definitions the writers use, so the documentation can't drift
+from the files (a test compares them).
+"""
+
+from __future__ import annotations
+
+from .columns import DIFF_COLUMNS, FULL_COLUMNS, MASTER_CHANGES_COLUMNS, SEO_COLUMNS, VARIANT_COLUMNS, markdown_table
+
+_FILES = (
+    ("full.csv, and the Products sheet of <site>.xlsx", "One row per product of the crawl.", FULL_COLUMNS),
+    ("seo.csv", "One row per product: its URL and SEO fields.", SEO_COLUMNS),
+    ("diff.csv, and the Changes sheet of <site>.xlsx", "One row per change the crawl detected.", DIFF_COLUMNS),
+    ("the Variants sheet of <site>.xlsx", "One row per variant.", VARIANT_COLUMNS),
+    ("the All changes sheet of master.xlsx", "The last crawl's changes of every shop.", MASTER_CHANGES_COLUMNS),
+)
+
+
+def render() -> str:
+    parts = [
+        "# Export files",
+        "",
+        "Written at the end of every crawl (and by `scrapy export`) under `EXPORTS_DIR` (default `exports/`):",
+        "`<site>/<crawl_id>/` holds `full.csv`, `seo.csv`, `diff.csv` and `<site>.xlsx`; `<site>/latest/` holds",
+        "copies of the newest *finished* crawl's files (a partial or failed crawl never replaces them);",
+        "`master.xlsx` has a Summary sheet, one sheet per shop and an All changes sheet.",
+        "",
+        "CSV files are UTF-8 with a BOM, with a header row and the columns below, in this order. Prices are",
+        "plain decimal strings (`1234.50`), dates ISO 8601. Any text a spreadsheet would evaluate (starting",
+        "with `=`, `+`, `-`, `@`, a tab or a carriage return) is prefixed with `'`. In the workbooks prices are",
+        "numbers with a currency format, dates are dates, text is always a text cell (never a formula), the",
+        "header is bold and frozen, and price drops and rises are highlighted on the Changes sheets.",
+        "",
+        "This page is generated: `python -m ecommerce_scraper.exports.reference > docs/exports.md`.",
+    ]
+    for title, about, columns in _FILES:
+        parts += ["", f"## {title}", "", about, "", markdown_table(columns)]
+    return "\n".join(parts).rstrip() + "\n"
+
+
+if __name__ == "__main__":
+    print(render(), end="")
