@@ -18,6 +18,8 @@ import csv
 import hashlib
 import io
 import os
+import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -27,7 +29,8 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import delete, select
+from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ecommerce_scraper.demo.catalog import FORMULA_BAIT_NAME
 from ecommerce_scraper.exports.columns import FULL_COLUMNS, MASTER_CHANGES_COLUMNS, column_names
@@ -37,8 +40,18 @@ from ecommerce_scraper.storage.models import Crawl, CrawlProduct, Export
 from ecommerce_scraper.storage.state import fingerprint, to_state
 from ecommerce_scraper.storage.writer import CrawlWriter
 
-from .conftest import ROOT, truth
-from .test_storage_robustness import SITE, DemoShop, assert_finished, crawl, demo_shop, engine_for
+from .conftest import ROOT, require_service, truth
+from .test_export_files import _csv_fields
+from .test_storage_robustness import (
+    SITE,
+    DemoShop,
+    assert_finished,
+    crawl,
+    demo_shop,
+    engine_for,
+    start_crawl,
+    wait_until,
+)
 
 FILES = ("full.csv", "seo.csv", "diff.csv", f"{SITE}.xlsx")
 
@@ -307,3 +320,127 @@ def test_scrapy_export_rebuilds_stored_crawls(database_url: str, tmp_path: Path)
     result = scrapy_export(database_url, exports, "--crawl", "nope")
     assert result.returncode == 1
     assert "no stored crawl matches" in result.stdout
+
+
+# --- the tree's workbooks in LibreOffice; latest/ after a SIGKILL -----------------------------
+
+
+def libreoffice_first_sheet(path: Path, out: Path) -> list[list[tuple[str, bool]]]:
+    """The workbook's first sheet as LibreOffice reads it: (value, quoted) per cell, quoted = text."""
+    # CSV filter tokens as in test_export_files: ',' '"' UTF-8, line 1, quote all text cells, raw values.
+    options = "44,34,76,1,,0,true,true,false,false,false"
+    proc = subprocess.run(
+        [
+            "libreoffice",
+            f"-env:UserInstallation=file://{out}/lo-profile",
+            "--headless",
+            "--convert-to",
+            f"csv:Text - txt - csv (StarCalc):{options}",
+            "--outdir",
+            str(out),
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert proc.returncode == 0, proc.stderr
+    converted = out / f"{path.stem}.csv"
+    assert converted.exists(), proc.stdout + proc.stderr
+    return [_csv_fields(line) for line in converted.read_text(encoding="utf-8").splitlines()]
+
+
+def test_crawl_workbooks_open_in_libreoffice_with_numbers_and_safe_text(
+    export_shop: DemoShop, database_url: str, tmp_path: Path
+) -> None:
+    require_service(shutil.which("libreoffice") is not None, "LibreOffice")
+    exports = tmp_path / "exports"
+    export_shop.set_day(1)
+    crawl_id = run(export_shop, database_url, exports, tmp_path / "items.jsonl")
+    expected = {p["product_id"]: p for p in truth(SITE, export_shop.root, products=30, day=1)}
+
+    products = libreoffice_first_sheet(exports / SITE / crawl_id / f"{SITE}.xlsx", tmp_path / "lo-site")
+    header = [value for value, _ in products[0]]
+    assert header == column_names(FULL_COLUMNS)
+    rows = [dict(zip(header, row, strict=True)) for row in products[1:]]
+    assert sorted(row["product_id"][0] for row in rows) == sorted(expected)
+    bait = [row["name"] for row in rows if FORMULA_BAIT_NAME in row["name"][0]]
+    assert bait == [(FORMULA_BAIT_NAME, True)]  # shown as written, a text cell: nothing evaluated
+    for row in rows:
+        price = expected[row["product_id"][0]].get("price")
+        if price is None:
+            assert row["price"] == ("", False)
+        else:
+            assert row["price"][1] is False, row  # unquoted: a numeric cell
+            assert Decimal(row["price"][0]) == Decimal(str(price))
+
+    summary = libreoffice_first_sheet(exports / "master.xlsx", tmp_path / "lo-master")
+    header = [value for value, _ in summary[0]]
+    shop = dict(zip(header, summary[1], strict=True))
+    assert shop["site"] == (SITE, True)
+    assert shop["products"] == (str(len(expected)), False)
+    assert shop["in_stock"][1] is False and shop["average_price"][1] is False
+    assert Decimal(shop["average_price"][0]) > 0
+
+
+def latest_files(site_dir: Path) -> dict[str, tuple[str, int]]:
+    """latest/'s files: name -> (sha256, inode); a rewritten or replaced file changes its inode."""
+    return {
+        path.name: (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_ino)
+        for path in sorted((site_dir / "latest").iterdir())
+    }
+
+
+def test_sigkill_mid_crawl_leaves_latest_on_the_previous_complete_crawl(
+    export_shop: DemoShop, database_url: str, tmp_path: Path
+) -> None:
+    exports = tmp_path / "exports"
+    site_dir = exports / SITE
+    export_shop.set_day(1)
+    complete = run(export_shop, database_url, exports, tmp_path / "complete.jsonl")
+    before = latest_files(site_dir)
+    assert sorted(before) == sorted(FILES)
+    for name, (checksum, _) in before.items():
+        assert checksum == hashlib.sha256((site_dir / complete / name).read_bytes()).hexdigest()
+    latest_inode = (site_dir / "latest").stat().st_ino
+
+    batch = 5
+    # One request at a time, a little apart: slow enough to be killed once some batches are in.
+    killed = start_crawl(
+        export_shop.url(),
+        database_url,
+        exports,
+        tmp_path / "killed.jsonl",
+        STORAGE_BATCH_SIZE=batch,
+        CONCURRENT_REQUESTS=1,
+        DOWNLOAD_DELAY=0.03,
+    )
+    try:
+        with engine_for(database_url) as poll:
+            wait_until(lambda: sightings_of_running_crawl(poll) >= 2 * batch, killed)
+    finally:
+        killed.kill()
+    assert killed.proc.returncode == -signal.SIGKILL
+    with engine_for(database_url) as engine, engine.connect() as conn:
+        rows = conn.execute(select(Crawl.crawl_id, Crawl.status).where(Crawl.site == SITE))
+        statuses = {row.crawl_id: row.status for row in rows}
+    assert statuses[complete] == "finished"
+    [killed_id] = [crawl_id for crawl_id, status in statuses.items() if status == "running"]
+
+    assert (site_dir / "latest").stat().st_ino == latest_inode  # the same folder, never switched
+    assert latest_files(site_dir) == before  # same files, same checksums, none rewritten
+    assert not [p for p in site_dir.iterdir() if p.name.startswith(".latest")]
+    # Whatever the killed crawl left, it is outside latest/ (and complete files only, if any).
+    leftovers = sorted(p.name for p in (site_dir / killed_id).iterdir()) if (site_dir / killed_id).exists() else []
+    assert set(leftovers) <= set(FILES), leftovers
+
+
+def sightings_of_running_crawl(engine: Engine) -> int:
+    """Products the running crawl has committed so far (0 until it has started)."""
+    try:
+        with engine.connect() as conn:
+            running = select(Crawl.crawl_id).where(Crawl.site == SITE, Crawl.status == "running")
+            query = select(func.count()).select_from(CrawlProduct).where(CrawlProduct.crawl_id.in_(running))
+            return conn.scalar(query) or 0
+    except SQLAlchemyError:
+        return 0

@@ -1,0 +1,141 @@
+"""Export speed and memory at catalog scale, printed (never asserted).
+
+``.venv/bin/python bench/exports.py [--products N]`` (default 100,000; ``make bench`` runs it last):
+full.csv and the ``<site>.xlsx`` workbook (Products, Variants, Changes) of an N-product crawl,
+written through the same writers ``exports/tree.py`` uses (``atomic_open`` + ``CsvRowWriter``,
+``XlsxWriter``), from a generator of synthetic stored states (``bench/storage.py``'s products),
+never from the database. Each file is written in a subprocess of its own, so its peak RSS
+(``ru_maxrss``) is that file's alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.storage import FIRST_PRODUCT_ID, SITE, item_state  # noqa: E402
+from ecommerce_scraper.exports.columns import (  # noqa: E402
+    DIFF_COLUMNS,
+    FULL_COLUMNS,
+    VARIANT_COLUMNS,
+    change_direction,
+    variant_rows,
+)
+from ecommerce_scraper.exports.csvfile import CSV_ENCODING, CsvRowWriter, atomic_open  # noqa: E402
+from ecommerce_scraper.exports.xlsxfile import XlsxWriter  # noqa: E402
+
+#: kind -> label printed
+FIGURES: dict[str, str] = {"csv": "full.csv", "xlsx": f"{SITE}.xlsx (Products, Variants, Changes)"}
+#: A figure's subprocess gives up after this long.
+TIMEOUT_S = 600
+#: Distinct synthetic products the states are copied from.
+POOL = 1000
+#: openpyxl writes about 1 row per 1.6 ms here (2 cores; more under load): 100,000 rows take ~2.7 min, over
+#: the bench's budget, so the workbook figure stops at this many products (BENCH_XLSX_PRODUCTS).
+XLSX_MAX_PRODUCTS = int(os.environ.get("BENCH_XLSX_PRODUCTS", "40000"))
+
+
+def states(products: int) -> Iterator[dict[str, Any]]:
+    """The crawl's stored states, one at a time (as ``tree.crawl_states`` streams them).
+
+    Built from a pool of ``POOL`` distinct products with their own ids and URLs: building each
+    state from scratch costs 0.5 ms, which would hide what the writers themselves cost.
+    """
+    pool = [item_state(index, 1) for index in range(min(POOL, products))]
+    for index in range(products):
+        template = pool[index % len(pool)]
+        product_id = str(FIRST_PRODUCT_ID + index)
+        url = template["canonical_url"].replace(template["product_id"], product_id)
+        yield {**template, "product_id": product_id, "url": url, "canonical_url": url}
+
+
+def write_full_csv(path: Path, products: int) -> int:
+    # As tree.write_crawl_exports writes full.csv: a text stream over atomic_open's binary file.
+    with atomic_open(path) as raw:
+        stream = io.TextIOWrapper(raw, encoding=CSV_ENCODING, newline="")
+        writer = CsvRowWriter(stream, FULL_COLUMNS)
+        writer.write_header()
+        for state in states(products):
+            writer.write_row(state)
+        stream.flush()
+        stream.detach()
+    return writer.rows
+
+
+def write_workbook(path: Path, products: int) -> int:
+    with XlsxWriter(path) as book:
+        product_sheet = book.add_sheet("Products", FULL_COLUMNS)
+        variant_sheet = book.add_sheet("Variants", VARIANT_COLUMNS)
+        book.add_sheet("Changes", DIFF_COLUMNS, highlight=change_direction)
+        for state in states(products):
+            product_sheet.append(state)
+            variant_sheet.extend(variant_rows((state,)))
+        return product_sheet.rows
+
+
+def measure(kind: str, products: int, folder: Path) -> dict[str, Any]:
+    """Runs in its own process: write one file, report seconds, peak RSS and size."""
+    path = folder / ("full.csv" if kind == "csv" else f"{SITE}.xlsx")
+    started = time.perf_counter()
+    rows = write_full_csv(path, products) if kind == "csv" else write_workbook(path, products)
+    seconds = time.perf_counter() - started
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    return {"rows": rows, "seconds": seconds, "peak_rss_mb": peak_kb / 1024, "size_mb": path.stat().st_size / 1e6}
+
+
+def in_subprocess(kind: str, products: int, folder: Path) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, "--products", str(products), "--figure", kind, "--folder", str(folder)]
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False, timeout=TIMEOUT_S)
+    if out.returncode != 0:
+        raise RuntimeError(f"bench/exports.py --figure {kind} failed:\n{out.stderr.strip()[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(products: int = 100_000) -> None:
+    print(f"exports: {products:,} synthetic products, one subprocess per file", flush=True)
+    with tempfile.TemporaryDirectory(prefix="bench-exports-") as folder:
+        for kind, label in FIGURES.items():
+            count = min(products, XLSX_MAX_PRODUCTS) if kind == "xlsx" else products
+            r = in_subprocess(kind, count, Path(folder))
+            print(
+                f"  {label:44s} {r['rows']:8d} rows {r['seconds']:7.1f} s  peak RSS {r['peak_rss_mb']:6.0f} MB  "
+                f"{r['size_mb']:7.1f} MB on disk",
+                flush=True,
+            )
+            if count < products:
+                estimate = r["seconds"] * products / count
+                print(
+                    f"  ({label.split()[0]}: {count:,} products, the largest that fits the bench's time budget; "
+                    f"{products:,} would take about {estimate:.0f} s at the same rate)",
+                    flush=True,
+                )
+
+
+def _parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--products", type=int, default=100_000, help="catalog size (default 100000)")
+    # Internal: one figure in a subprocess of its own (so its peak RSS is its own).
+    parser.add_argument("--figure", choices=sorted(FIGURES), help=argparse.SUPPRESS)
+    parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    args = _parse_args()
+    if args.figure:
+        print(json.dumps(measure(args.figure, args.products, args.folder)))
+    else:
+        main(args.products)
