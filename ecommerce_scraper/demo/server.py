@@ -7,7 +7,6 @@ requested paths and switching the catalog day.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import socket
@@ -266,10 +265,3 @@ def start_in_thread(**kwargs: object) -> tuple[DemoServer, threading.Thread]:
     thread = threading.Thread(target=server.serve_forever, name="demo-server", daemon=True)
     thread.start()
     return server, thread
-
-
-def read_json(url: str) -> object:  # pragma: no cover - convenience for scripts
-    from urllib.request import urlopen
-
-    with urlopen(url) as response:  # noqa: S310 - loopback only
-        return json.load(response)
