@@ -362,7 +362,8 @@ class CatalogSpider(Spider):
         return merge_partials(*sources)
 
     def emit(self, shop: Shop, api_product: dict | None, response: TextResponse | None) -> Iterator[Product]:
-        """Build, check and yield the item of one product (None when there is none)."""
+        """Build, check and yield the item of one product; nothing for a page without one or a
+        product already yielded."""
         data = self.extract(shop, response, api_product) if response is not None else dict(api_product or {})
         seo = extract_seo(response) if response is not None else {}
         url = response.url if response is not None else data.get("url")
@@ -380,6 +381,8 @@ class CatalogSpider(Spider):
         if item["price"] is None and data.get("unparsed_price"):
             self.crawler.stats.inc_value("products/unparseable_price")
             self.logger.warning("%s: could not read a price from %r on %s", shop.name, data["unparsed_price"], url)
+        self.crawler.stats.inc_value("products/scraped")
+        self.crawler.stats.inc_value("products/variants", len(item["variants"]))
         yield item
 
     def build_item(self, shop: Shop, data: dict[str, Any], seo: dict[str, Any], url: str) -> Product:
@@ -415,8 +418,6 @@ class CatalogSpider(Spider):
         for key in ("seo_title", "meta_description", "h1", "meta_robots", "og_title", "og_description", "og_image"):
             item[key] = seo.get(key)
         item["hreflang"] = seo.get("hreflang") or {}
-        self.crawler.stats.inc_value("products/scraped")
-        self.crawler.stats.inc_value("products/variants", len(item["variants"]))
         return item
 
     def on_error(self, failure: Failure) -> Iterator[Any]:
