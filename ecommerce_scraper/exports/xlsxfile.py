@@ -15,11 +15,12 @@ Cells by column kind (:mod:`.columns`):
   ``yyyy-mm-dd hh:mm:ss``.
 - URLs of ``link`` columns are clickable through the cell's hyperlink (a relationship, not a
   ``HYPERLINK()`` formula), for http(s) URLs up to 2,079 characters and at most 65,530 per
-  sheet (Excel's limits; later rows keep the URL as plain text). Hyperlinks are the one thing
-  that is not streamed: openpyxl keeps them until the workbook is saved (measured: about 1 KB
-  per link while rows stream, 2.3 KB at the save's peak, so about 150 MB for a sheet at the
-  cap). Everything else is flat (80,000 rows without links: +0.3 MB). ``max_links_per_sheet``
-  lowers the cap where memory matters more than clicks.
+  sheet (Excel's limits; later rows keep the URL as plain text). openpyxl would keep every
+  hyperlink as an object until the workbook is saved (about 2 KB each, 150 MB for a sheet at
+  the cap), because ``<hyperlinks>`` follows ``<sheetData>`` in the sheet XML and their
+  relationships go to a separate part. Here they wait in a temporary file instead
+  (:class:`_LinkSpool`) and are streamed into both parts at save time, so memory stays flat
+  however many rows and links a sheet has.
 - Every sheet: bold header, frozen first row (panes at A2), autofilter over the data, column
   widths by kind (capped), and with ``highlight`` rows whose callable answers ``"down"`` filled
   green, ``"up"`` filled red (price drops/rises on the Changes sheets).
@@ -32,16 +33,24 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import IO, Any, Literal
+from xml.sax.saxutils import quoteattr
 
 from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES
+from openpyxl.packaging.relationship import get_rels_path
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.writer.excel import ExcelWriter
+from openpyxl.xml.constants import PKG_REL_NS, REL_NS
 
 from .cells import excel_datetime, to_decimal
 from .columns import Column, value_of
@@ -129,13 +138,17 @@ class SheetWriter:
         self._ws = worksheet
         self._highlight = highlight
         self._currency = currency
-        self._links = 0
+        self.links = _LinkSpool()
         self._max_links = max(0, min(max_links, MAX_HYPERLINKS_PER_SHEET))
+        self._letters = [get_column_letter(index) for index in range(1, len(self.columns) + 1)]
         self._finished = False
         # Widths and panes belong to the sheet's head: set before the first row is streamed.
-        for index, column in enumerate(self.columns, 1):
-            worksheet.column_dimensions[get_column_letter(index)].width = column_width(column)
+        for letter, column in zip(self._letters, self.columns, strict=True):
+            worksheet.column_dimensions[letter].width = column_width(column)
         worksheet.freeze_panes = "A2"
+        # openpyxl makes a sheet's writer on the first append; this one streams the spooled links.
+        worksheet._writer = _SpooledLinksSheetWriter(worksheet, self.links)
+        worksheet._writer.write_top()
         worksheet.append([self._header_cell(column.name) for column in self.columns])
 
     def _header_cell(self, name: str) -> Cell:
@@ -152,8 +165,13 @@ class SheetWriter:
             raise ValueError(f"more rows than an Excel sheet holds ({MAX_ROWS - 1} after the header)")
         fill = FILLS.get(self._highlight(row) or "") if self._highlight else None
         currency = self._currency or _text_or_none(value_of(row, "currency"))
-        self._ws.append([self._cell(column, row, fill, currency) for column in self.columns])
         self.rows += 1
+        self._ws.append(
+            [
+                self._cell(column, row, fill, currency, letter)
+                for letter, column in zip(self._letters, self.columns, strict=True)
+            ]
+        )
 
     def extend(self, rows: Iterable[Any]) -> int:
         """Write every row of ``rows`` (consumed one by one); returns how many."""
@@ -173,6 +191,7 @@ class SheetWriter:
     def discard(self) -> None:
         """Drop what was streamed (openpyxl's temporary file) without writing the sheet."""
         self._finished = True
+        self.links.close()
         # openpyxl 3.1 keeps a write-only sheet's rows in a temporary file until the workbook
         # is saved; a workbook that is never saved would leave it behind until exit.
         writer = self._ws._writer
@@ -186,9 +205,9 @@ class SheetWriter:
         except (OSError, ValueError, RuntimeError):
             pass
 
-    def _cell(self, column: Column, row: Any, fill: PatternFill | None, currency: str | None) -> Any:
+    def _cell(self, column: Column, row: Any, fill: PatternFill | None, currency: str | None, letter: str) -> Any:
         value = column.get(row)
-        cell = self._typed_value(column, value, currency) if value is not None else None
+        cell = self._typed_value(column, value, currency, letter) if value is not None else None
         if fill is None:
             return cell
         if not isinstance(cell, Cell):
@@ -196,7 +215,7 @@ class SheetWriter:
         cell.fill = fill
         return cell
 
-    def _typed_value(self, column: Column, value: Any, currency: str | None) -> Any:
+    def _typed_value(self, column: Column, value: Any, currency: str | None, letter: str) -> Any:
         """A Cell where the value needs a style or a forced type, else the plain value (faster)."""
         kind = column.kind
         if kind == "money":
@@ -213,11 +232,10 @@ class SheetWriter:
             cell.number_format = DATE_FORMAT
             return cell
         text = value if isinstance(value, str) else str(value)
-        if column.link and self._links < self._max_links and _linkable(text):
-            cell = self._string_cell(clean_text(text))
-            cell.hyperlink = text
+        if column.link and self.links.count < self._max_links and _linkable(text):
+            cell = self._string_cell(text)
             cell.font = LINK_FONT
-            self._links += 1
+            self.links.add(f"{letter}{self.rows + 1}", text)  # the header is row 1
             return cell
         return self._text(text)
 
@@ -249,7 +267,90 @@ class SheetWriter:
 
 
 def _linkable(text: str) -> bool:
-    return len(text) <= MAX_URL_CHARS and text.startswith(("http://", "https://")) and not _WHITESPACE.search(text)
+    return (
+        len(text) <= MAX_URL_CHARS
+        and text.startswith(("http://", "https://"))
+        and not _WHITESPACE.search(text)
+        and not _ILLEGAL_XML_CHARS.search(text)
+    )
+
+
+class _LinkSpool:
+    """One sheet's hyperlinks (cell reference, URL), in a temporary file until the save.
+
+    A linkable URL holds no whitespace (:func:`_linkable`), so a line is ``ref<TAB>url``.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._file: IO[str] | None = None
+
+    def add(self, ref: str, url: str) -> None:
+        if self._file is None:
+            # Open from the first link until the save (or close()): not a with-block's lifetime.
+            self._file = tempfile.TemporaryFile("w+", encoding="utf-8", prefix="xlsx-links-")  # noqa: SIM115
+        self._file.write(f"{ref}\t{url}\n")
+        self.count += 1
+
+    def __iter__(self) -> Iterator[tuple[int, str, str]]:
+        """``(relationship number, ref, url)`` in the order the links were added."""
+        if self._file is None:
+            return
+        self._file.flush()
+        self._file.seek(0)
+        for number, line in enumerate(self._file, 1):
+            ref, url = line.rstrip("\n").split("\t", 1)
+            yield number, ref, url
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def _link_rel_id(number: int) -> str:
+    # openpyxl numbers a sheet's own relationships rId1, rId2 ...: a prefix of our own can't clash.
+    return f"rLink{number}"
+
+
+class _SpooledLinksSheetWriter(WorksheetWriter):
+    """openpyxl's sheet writer, with ``<hyperlinks>`` streamed from a :class:`_LinkSpool`."""
+
+    def __init__(self, worksheet: WriteOnlyWorksheet, links: _LinkSpool) -> None:
+        super().__init__(worksheet)
+        self.links = links
+
+    def write_hyperlinks(self) -> None:
+        if not self.links.count:
+            return
+        xf = self.xf.send(True)
+        with xf.element("hyperlinks", nsmap={"r": REL_NS}):
+            for number, ref, _url in self.links:
+                # An element opened in the stream inherits xmlns:r; a written Element redeclares it.
+                with xf.element("hyperlink", {"ref": ref, f"{{{REL_NS}}}id": _link_rel_id(number)}):
+                    pass
+        self.xf.send(None)
+
+
+class _SpooledLinksExcelWriter(ExcelWriter):
+    """openpyxl's package writer, adding each sheet's hyperlink relationships part, streamed."""
+
+    def write_worksheet(self, ws: WriteOnlyWorksheet) -> None:
+        super().write_worksheet(ws)
+        writer = ws._writer if isinstance(ws._writer, _SpooledLinksSheetWriter) else None
+        if writer is None or not writer.links.count:
+            return
+        if len(ws._rels):  # openpyxl would write a second rels part under the same name
+            raise RuntimeError(f"sheet {ws.title!r} has relationships of its own besides hyperlinks")
+        with self._archive.open(get_rels_path(ws.path)[1:], "w") as part:
+            part.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<Relationships xmlns="{PKG_REL_NS}">'.encode())
+            for number, _ref, url in writer.links:
+                part.write(
+                    f'<Relationship Id="{_link_rel_id(number)}" Type="{REL_NS}/hyperlink" '
+                    f'Target={quoteattr(url)} TargetMode="External"/>'.encode()
+                )
+            part.write(b"</Relationships>")
+        writer.links.close()
 
 
 def _text_or_none(value: Any) -> str | None:
@@ -326,10 +427,18 @@ class XlsxWriter:
         try:
             if isinstance(self._target, str | os.PathLike):
                 with atomic_open(self._target) as handle:
-                    self._workbook.save(handle)
+                    self._save(handle)
             else:
-                self._workbook.save(self._target)
+                self._save(self._target)
         except BaseException:
             for sheet in self._sheets:
                 sheet.discard()
             raise
+
+    def _save(self, handle: IO[bytes]) -> None:
+        # What Workbook.save does, with the package writer that adds the spooled hyperlinks.
+        if not self._workbook.worksheets:
+            self._workbook.create_sheet()
+        self._workbook.properties.modified = datetime.now(UTC).replace(tzinfo=None)
+        with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+            _SpooledLinksExcelWriter(self._workbook, archive).write_data()
