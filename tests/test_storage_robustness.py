@@ -16,6 +16,7 @@ catalog size and day), with ``DATABASE_URL``/``EXPORTS_DIR`` in the environment.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import secrets
@@ -403,6 +404,10 @@ def test_database_lost_mid_crawl_is_spooled_and_loaded_by_the_next_crawl(
     # Loaded before the second crawl wrote: what it saw again was known, not new.
     assert second.items and second_changes == []
     assert crawls[second.crawl_id].status == "partial"  # closed early, by CLOSESPIDER_ITEMCOUNT
+    # The loaded crawl got its files, in its own folder only (it is partial: latest/ never had it).
+    with (exports / SITE / first.crawl_id / "full.csv").open(encoding="utf-8-sig", newline="") as full:
+        assert sorted(row["product_id"] for row in csv.DictReader(full)) == sorted(crawled)
+    assert not (exports / SITE / "latest").exists()
 
 
 # --- 3. SIGKILL mid-crawl ---------------------------------------------------------------------

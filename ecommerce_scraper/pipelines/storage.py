@@ -175,6 +175,10 @@ class StoragePipeline:
             path.unlink()
             self.crawler.stats.inc_value("storage/items_unspooled", loaded)
             logger.warning("loaded %d items that an earlier crawl spooled to %s", loaded, path)
+            if self.export_files:
+                # Before anything is crawled, so blocking here delays no request.
+                for writer in writers.values():
+                    self._export_now(writer.site, writer.crawl_id)
 
     # --- closing ----------------------------------------------------------------------
 
@@ -223,17 +227,17 @@ class StoragePipeline:
         self.engine.dispose()
 
     async def _export(self, writer: CrawlWriter) -> None:
+        await maybe_deferred_to_future(self.lock.run(deferToThread, self._export_now, writer.site, writer.crawl_id))
+
+    def _export_now(self, site: str, crawl_id: str) -> None:
+        """Write a stored crawl's files; a failure is logged, never raised (the crawl is stored)."""
         try:
-            files = await maybe_deferred_to_future(
-                self.lock.run(
-                    deferToThread, write_crawl_exports, self.engine, self.exports_dir, writer.site, writer.crawl_id
-                )
-            )
+            files = write_crawl_exports(self.engine, self.exports_dir, site, crawl_id)
         except Exception:
-            logger.exception("%s: could not write the export files of crawl %s", writer.site, writer.crawl_id)
+            logger.exception("%s: could not write the export files of crawl %s", site, crawl_id)
             return
-        self.crawler.stats.set_value(f"exports/{writer.site}/files", len(files))
-        logger.info("%s crawl %s exported to %s", writer.site, writer.crawl_id, files[0].parent if files else "-")
+        self.crawler.stats.set_value(f"exports/{site}/files", len(files))
+        logger.info("%s crawl %s exported to %s", site, crawl_id, files[0].parent if files else "-")
 
     async def _export_master(self) -> None:
         try:
