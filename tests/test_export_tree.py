@@ -306,6 +306,8 @@ def test_scrapy_export_rebuilds_stored_crawls(database_url: str, tmp_path: Path)
     summary = [[cell.value for cell in row] for row in master["Summary"].iter_rows()]
     # products, in stock, on sale, average price (a number cell), changes of the last crawl
     assert summary[1][:6] == ["shop", 2, 2, 0, 3.45, 1]
+    counts = dict(zip(summary[0], summary[1], strict=True))
+    assert (counts["price_drops"], counts["price_rises"], counts["new"], counts["removed"]) == (1, 0, 0, 0)
     assert master["Summary"]["E2"].data_type == "n"
 
     # --crawl: an older crawl, written as it was; latest/ stays on the newest.

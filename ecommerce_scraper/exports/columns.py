@@ -152,6 +152,14 @@ def _money(name: str, description: str) -> Column:
     return Column(name, "money", _money_field(name), description)
 
 
+def _integer(name: str, description: str) -> Column:
+    return Column(name, "integer", lambda row: value_of(row, name), description)
+
+
+def _date(name: str, description: str) -> Column:
+    return Column(name, "date", _date_field(name), description)
+
+
 # --- column lists ------------------------------------------------------------------------
 
 SITE = _code("site", "shop (spider name)")
@@ -279,6 +287,27 @@ MASTER_CHANGES_COLUMNS: tuple[Column, ...] = (
     SITE,
     *DIFF_COLUMNS,
     Column("detected_at", "date", _date_field("detected_at"), "when the change was detected"),
+)
+
+
+#: The master workbook's Summary sheet: one row per shop.
+SUMMARY_COLUMNS: tuple[Column, ...] = (
+    SITE,
+    _integer("products", "products in the shop's latest finished crawl"),
+    _integer("in_stock", "of which in stock"),
+    _integer("on_sale", "of which on sale (a regular price above the price)"),
+    _money("average_price", "average price of the products that show one"),
+    _integer("changes", "changes the shop's last crawl detected"),
+    _integer("price_drops", "of which price drops (`price_down`)"),
+    _integer("price_rises", "of which price rises (`price_up`)"),
+    _integer("new", "of which new products"),
+    _integer("removed", "of which removed products"),
+    _integer("out_of_stock", "of which products that went out of stock"),
+    _code("last_crawl", "the shop's last crawl id"),
+    _date("last_crawl_at", "when it started"),
+    _code("status", "`finished`, `partial` (files in its own folder only), `failed`, ..."),
+    _text("status_note", "why it is not finished", width=50),
+    _code("products_crawl", "the finished crawl whose products the shop's sheet shows"),
 )
 
 

@@ -6,13 +6,27 @@ from the files (a test compares them).
 
 from __future__ import annotations
 
-from .columns import DIFF_COLUMNS, FULL_COLUMNS, MASTER_CHANGES_COLUMNS, SEO_COLUMNS, VARIANT_COLUMNS, markdown_table
+from .columns import (
+    DIFF_COLUMNS,
+    FULL_COLUMNS,
+    MASTER_CHANGES_COLUMNS,
+    SEO_COLUMNS,
+    SUMMARY_COLUMNS,
+    VARIANT_COLUMNS,
+    markdown_table,
+)
 
 _FILES = (
     ("full.csv, and the Products sheet of <site>.xlsx", "One row per product of the crawl.", FULL_COLUMNS),
     ("seo.csv", "One row per product: its URL and SEO fields.", SEO_COLUMNS),
     ("diff.csv, and the Changes sheet of <site>.xlsx", "One row per change the crawl detected.", DIFF_COLUMNS),
     ("the Variants sheet of <site>.xlsx", "One row per variant.", VARIANT_COLUMNS),
+    (
+        "the Summary sheet of master.xlsx",
+        "One row per shop: its newest products and what its last crawl changed. Each shop's own sheet"
+        " (named after it) has the columns of full.csv, for its newest finished crawl.",
+        SUMMARY_COLUMNS,
+    ),
     ("the All changes sheet of master.xlsx", "The last crawl's changes of every shop.", MASTER_CHANGES_COLUMNS),
 )
 

@@ -36,7 +36,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, case, select
+from sqlalchemy import Engine, case, func, select
 from sqlalchemy.orm import Session
 
 from ..storage.models import Change, Crawl, CrawlProduct, Export, Product, Snapshot
@@ -46,10 +46,10 @@ from .columns import (
     FULL_COLUMNS,
     MASTER_CHANGES_COLUMNS,
     SEO_COLUMNS,
+    SUMMARY_COLUMNS,
     VARIANT_COLUMNS,
     Column,
     change_direction,
-    value_of,
     variant_rows,
 )
 from .csvfile import CSV_ENCODING, CsvRowWriter, atomic_open
@@ -291,25 +291,6 @@ def _exchange(first: Path, second: Path) -> bool:
 # --- master workbook ------------------------------------------------------------------------
 
 
-def _column(name: str, kind: Any, description: str, width: int | None = None) -> Column:
-    return Column(name, kind, lambda row, key=name: value_of(row, key), description, width=width)
-
-
-SUMMARY_COLUMNS: tuple[Column, ...] = (
-    _column("site", "code", "shop (spider name)"),
-    _column("products", "integer", "products in the shop's latest finished crawl"),
-    _column("in_stock", "integer", "of which in stock"),
-    _column("on_sale", "integer", "of which on sale (a regular price above the price)"),
-    _column("average_price", "money", "average price of the products that show one"),
-    _column("changes", "integer", "changes the shop's last crawl detected"),
-    _column("last_crawl", "code", "the shop's last crawl id"),
-    _column("last_crawl_at", "date", "when it started"),
-    _column("status", "code", "`finished`, `partial` (files in its own folder only), `failed`, ..."),
-    _column("status_note", "text", "why it is not finished", width=50),
-    _column("products_crawl", "code", "the finished crawl whose products the shop's sheet shows"),
-)
-
-
 @dataclass
 class _ShopSummary:
     site: str
@@ -343,6 +324,27 @@ class _ShopSummary:
     def currency(self) -> str | None:
         # One currency or none: an average over several has no single format.
         return next(iter(self.currencies)) if len(self.currencies) == 1 else None
+
+
+#: Summary column -> the change type it counts.
+_SUMMARY_CHANGE_TYPES: dict[str, str] = {
+    "price_drops": "price_down",
+    "price_rises": "price_up",
+    "new": "new",
+    "removed": "removed",
+    "out_of_stock": "out_of_stock",
+}
+
+
+def change_counts(engine: Engine, site: str, crawl_id: str) -> dict[str, int]:
+    """change type -> how many the crawl detected."""
+    query = (
+        select(Change.change_type, func.count())
+        .where(Change.site == site, Change.crawl_id == crawl_id)
+        .group_by(Change.change_type)
+    )
+    with engine.connect() as connection:
+        return {row[0]: row[1] for row in connection.execute(query)}
 
 
 def _last_crawls(session: Session) -> dict[str, Any]:
@@ -383,8 +385,10 @@ def write_master(engine: Engine, exports_dir: str | os.PathLike[str]) -> Path:
                 changes_sheet.append(change)
         for summary, finished in summaries:
             crawl = last[summary.site]
+            counts = change_counts(engine, summary.site, crawl.crawl_id)
             summary_sheet.append(
                 {
+                    **{column: counts.get(kind, 0) for column, kind in _SUMMARY_CHANGE_TYPES.items()},
                     "site": summary.site,
                     "products": summary.products,
                     "in_stock": summary.in_stock,

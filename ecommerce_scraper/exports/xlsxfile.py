@@ -73,7 +73,7 @@ CURRENCY_SYMBOLS: dict[str, str] = {"EUR": "€", "USD": "$", "GBP": "£", "CHF"
 #: Column widths (characters) by kind, when the column does not set its own; capped at MAX_WIDTH.
 KIND_WIDTHS: dict[str, int] = {
     "text": 30,
-    "code": 16,
+    "code": 22,  # fits a crawl id (20261203T231907Z-5fe1)
     "url": 50,
     "money": 13,
     "percent": 11,
@@ -146,6 +146,12 @@ class SheetWriter:
         for letter, column in zip(self._letters, self.columns, strict=True):
             worksheet.column_dimensions[letter].width = column_width(column)
         worksheet.freeze_panes = "A2"
+        # Printed (or saved as PDF), a sheet is landscape and one page wide, its header on every page.
+        worksheet.page_setup.orientation = "landscape"
+        worksheet.page_setup.fitToWidth = 1
+        worksheet.page_setup.fitToHeight = 0
+        worksheet.sheet_properties.pageSetUpPr.fitToPage = True
+        worksheet.print_title_rows = "1:1"
         # openpyxl makes a sheet's writer on the first append; this one streams the spooled links.
         worksheet._writer = _SpooledLinksSheetWriter(worksheet, self.links)
         worksheet._writer.write_top()
