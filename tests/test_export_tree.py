@@ -41,8 +41,7 @@ from ecommerce_scraper.storage.state import fingerprint, to_state
 from ecommerce_scraper.storage.writer import CrawlWriter
 
 from .conftest import ROOT, require_service, truth
-from .test_export_files import _csv_fields
-from .test_storage_robustness import (
+from .crawling import (
     SITE,
     DemoShop,
     assert_finished,
@@ -52,6 +51,7 @@ from .test_storage_robustness import (
     start_crawl,
     wait_until,
 )
+from .test_export_files import _csv_fields
 
 FILES = ("full.csv", "seo.csv", "diff.csv", f"{SITE}.xlsx")
 

@@ -18,16 +18,10 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import secrets
 import signal
-import subprocess
-import sys
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -36,72 +30,38 @@ import pytest
 from scrapy import Spider
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
-from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from ecommerce_scraper import settings as project_settings
-from ecommerce_scraper.demo.catalog import build_catalog
-from ecommerce_scraper.demo.server import DemoServer, start_in_thread
-from ecommerce_scraper.demo.stores import store_for
 from ecommerce_scraper.items import Product as ProductItem
 from ecommerce_scraper.pipelines.dedup import DedupPipeline
 from ecommerce_scraper.storage import db
 from ecommerce_scraper.storage.diff import diff_states
-from ecommerce_scraper.storage.models import Change, Crawl, Product, Snapshot
 from ecommerce_scraper.storage.state import to_state
 from ecommerce_scraper.storage.writer import CrawlOutcome, CrawlWriter
 
-from .conftest import ROOT, demo_requests, fetch, require_service
+from .conftest import demo_requests, fetch, require_service
+from .crawling import (
+    SITE,
+    DemoShop,
+    assert_finished,
+    changes_of,
+    content,
+    crawl,
+    crawl_rows,
+    demo_shop,
+    engine_for,
+    product_count,
+    product_rows,
+    snapshots_of,
+    start_crawl,
+    wait_until,
+)
 from .db import POSTGRES_URL, postgres_available
 
-SITE = "knitshop"  # PrestaShop demo: HTML pages and sitemaps, no browser needed
-#: Politeness lifted: these are local demo shops. knitshop needs no browser, so Scrapy's own
-#: HTTP handler spares each crawl starting Playwright (storage is what is tested here).
-FAST = {
-    "DOWNLOAD_DELAY": 0,
-    "AUTOTHROTTLE_ENABLED": "false",
-    "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
-    "DOWNLOAD_HANDLERS": "{}",
-    "LOG_LEVEL": "INFO",
-}
 PASSWORD = "s3cret"  # noqa: S105 - must never show up in any output
-
-
-# --- demo shops -------------------------------------------------------------------------------
-
-
-@dataclass
-class DemoShop:
-    server: DemoServer
-    products: int
-
-    @property
-    def root(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}/"
-
-    def url(self, site: str = SITE) -> str:
-        return f"{self.root}{site}/"
-
-    def set_day(self, day: int) -> None:
-        status, _, _ = fetch(f"{self.root}__demo__/day?d={day}")
-        assert status == 200
-
-    def product_ids(self, day: int, site: str = SITE) -> set[str]:
-        """The true product ids of the shop on ``day`` (what a perfect crawler reports)."""
-        store = store_for(build_catalog(site, self.products, day, 1))
-        return {store.truth(product, self.url(site))["product_id"] for product in store.catalog.products}
-
-
-@contextmanager
-def demo_shop(products: int) -> Iterator[DemoShop]:
-    server, _ = start_in_thread(products=products, day=1, seed=1)
-    try:
-        yield DemoShop(server, products)
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -122,149 +82,6 @@ def small_shop() -> Iterator[DemoShop]:
     """30 products; a test that switches its day switches it back to day 1 first."""
     with demo_shop(30) as shop:
         yield shop
-
-
-# --- crawling ---------------------------------------------------------------------------------
-
-
-@dataclass
-class CrawlRun:
-    returncode: int
-    output: str  # stdout + stderr
-    items: list[dict[str, Any]]
-    seconds: float
-
-    @property
-    def crawl_id(self) -> str:
-        ids = {item["crawl_id"] for item in self.items}
-        assert len(ids) == 1, ids
-        return ids.pop()
-
-
-def crawl_command(base_url: str, feed: Path, settings: dict[str, object]) -> list[str]:
-    cmd = [sys.executable, "-m", "scrapy", "crawl", SITE, "-a", f"base_url={base_url}", "-O", str(feed)]
-    for key, value in {**FAST, **settings}.items():
-        cmd += ["-s", f"{key}={value}"]
-    return cmd
-
-
-def crawl_env(database_url: str, exports: Path) -> dict[str, str]:
-    return {**os.environ, "DATABASE_URL": database_url, "EXPORTS_DIR": str(exports)}
-
-
-def read_feed(feed: Path) -> list[dict[str, Any]]:
-    if not feed.exists():
-        return []
-    return [json.loads(line) for line in feed.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-@dataclass
-class RunningCrawl:
-    """A ``scrapy crawl`` subprocess; its output goes to a file, which can't fill up and stall
-    the crawl while the test is busy polling the database."""
-
-    proc: subprocess.Popen[bytes]
-    feed: Path
-    log: Path
-    started: float
-
-    def running(self) -> bool:
-        return self.proc.poll() is None
-
-    def finish(self, timeout: float = 120) -> CrawlRun:
-        self.proc.wait(timeout=timeout)
-        output = self.log.read_text(encoding="utf-8", errors="replace")
-        return CrawlRun(self.proc.returncode, output, read_feed(self.feed), time.monotonic() - self.started)
-
-    def kill(self) -> None:
-        """SIGKILL to the crawl and anything it started (its own session)."""
-        if self.running():
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=30)
-
-
-def start_crawl(base_url: str, database_url: str, exports: Path, feed: Path, **settings: object) -> RunningCrawl:
-    log = feed.with_suffix(".log")
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            crawl_command(base_url, feed, settings),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-            env=crawl_env(database_url, exports),
-            start_new_session=True,
-        )
-    return RunningCrawl(proc, feed, log, time.monotonic())
-
-
-def crawl(base_url: str, database_url: str, exports: Path, feed: Path, **settings: object) -> CrawlRun:
-    return start_crawl(base_url, database_url, exports, feed, **settings).finish()
-
-
-def assert_finished(run: CrawlRun) -> None:
-    assert run.returncode == 0, run.output[-4000:]
-    assert "Spider closed (finished)" in run.output, run.output[-4000:]
-
-
-def wait_until(condition: Callable[[], bool], running: RunningCrawl, timeout: float = 60) -> None:
-    """Poll ``condition`` while the crawl runs; fail if it ends or time runs out first."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert running.running(), "the crawl ended before the condition held"
-        assert time.monotonic() < deadline, "timed out waiting for the crawl"
-        time.sleep(0.05)
-
-
-# --- database ---------------------------------------------------------------------------------
-
-
-@contextmanager
-def engine_for(url: str) -> Iterator[Engine]:
-    """An engine that keeps no connection open between uses (a crawl shares the database)."""
-    engine = create_engine(url, poolclass=NullPool)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-
-
-def product_count(engine: Engine) -> int:
-    """Products committed so far; 0 while the crawl has not even created the schema."""
-    try:
-        with engine.connect() as conn:
-            return conn.scalar(select(func.count()).select_from(Product).where(Product.site == SITE)) or 0
-    except SQLAlchemyError:
-        return 0
-
-
-def crawl_rows(engine: Engine) -> dict[str, Any]:
-    with engine.connect() as conn:
-        rows = conn.execute(select(Crawl).where(Crawl.site == SITE).order_by(Crawl.started_at)).all()
-    return {row.crawl_id: row for row in rows}
-
-
-def product_rows(engine: Engine) -> dict[str, Any]:
-    with engine.connect() as conn:
-        return {row.product_id: row for row in conn.execute(select(Product).where(Product.site == SITE))}
-
-
-def changes_of(engine: Engine, crawl_id: str | None = None) -> list[Any]:
-    query = select(Change).where(Change.site == SITE)
-    if crawl_id is not None:
-        query = query.where(Change.crawl_id == crawl_id)
-    with engine.connect() as conn:
-        return list(conn.execute(query.order_by(Change.id)))
-
-
-def snapshots_of(engine: Engine, crawl_id: str) -> list[Any]:
-    with engine.connect() as conn:
-        return list(conn.execute(select(Snapshot).where(Snapshot.site == SITE, Snapshot.crawl_id == crawl_id)))
-
-
-def content(engine: Engine) -> dict[str, tuple[str, Decimal | None, str | None]]:
-    """What a crawl leaves in ``products``: product_id -> (fingerprint, price, availability)."""
-    return {pid: (row.fingerprint, row.price, row.availability) for pid, row in product_rows(engine).items()}
 
 
 # --- 1. unreachable database at start -------------------------------------------------------
