@@ -1,0 +1,1 @@
+"""Structured yarn attributes from product text: shop-stated tables, rules, and an LLM."""
