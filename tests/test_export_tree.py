@@ -53,7 +53,7 @@ from .crawling import (
 )
 from .test_export_files import _csv_fields
 
-FILES = ("full.csv", "seo.csv", "diff.csv", f"{SITE}.xlsx")
+FILES = ("full.csv", "seo.csv", "diff.csv", f"{SITE}.xlsx", "report.html")
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +86,7 @@ def run(shop: DemoShop, url: str, exports: Path, feed: Path, **settings: object)
         assert_finished(result)
     assert "could not write" not in result.output, result.output[-4000:]
     assert f"{SITE} crawl {result.crawl_id} exported to" in result.output
-    assert f"'exports/{SITE}/files': 4" in result.output  # the stat, in the dumped stats
+    assert f"'exports/{SITE}/files': 5" in result.output  # the stat, in the dumped stats
     return result.crawl_id
 
 
@@ -233,7 +233,7 @@ def test_sightings_keep_one_row_per_product_and_crawl(database_url: str, tmp_pat
         assert ("c2", "p1", fingerprint(better)) in sightings(database_url)
         # Both crawls regenerate: c1 had two products, c2 one (the name c1 saw last).
         files = write_crawl_exports(engine, tmp_path, "shop", "c1")
-        assert [p.name for p in files] == ["full.csv", "seo.csv", "diff.csv", "shop.xlsx"]
+        assert [p.name for p in files] == ["full.csv", "seo.csv", "diff.csv", "shop.xlsx", "report.html"]
         assert {r["product_id"]: r["name"] for r in read_csv(tmp_path / "shop" / "c1" / "full.csv")} == {
             "p1": "Μαλλί merino",
             "p2": "Wool",

@@ -2,9 +2,10 @@
 
 ::
 
-    exports/<site>/<crawl_id>/full.csv, seo.csv, diff.csv, <site>.xlsx
+    exports/<site>/<crawl_id>/full.csv, seo.csv, diff.csv, <site>.xlsx, report.html
     exports/<site>/latest/        copies of the newest finished crawl's files
     exports/master.xlsx           Summary + one sheet per shop + All changes
+    exports/index.html            every shop's last crawl, linking its reports and master.xlsx
 
 A crawl's products are its sightings (``crawl_products``): for each, the snapshot with the
 fingerprint the crawl saw, or the ``products`` row while it still has that fingerprint. So any
@@ -28,19 +29,16 @@ import logging
 import os
 import secrets
 import shutil
-from collections.abc import Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from ..storage.models import Change, Crawl, CrawlProduct, Export, Product, Snapshot
-from .cells import to_decimal
+from ..storage.models import Crawl, Export
 from .columns import (
     DIFF_COLUMNS,
     FULL_COLUMNS,
@@ -53,95 +51,26 @@ from .columns import (
     variant_rows,
 )
 from .csvfile import CSV_ENCODING, CsvRowWriter, atomic_open
+from .report import write_index, write_report
+from .stored import (
+    LATEST,
+    MASTER_NAME,
+    ShopSummary,
+    change_counts,
+    crawl_changes,
+    crawl_dir,
+    crawl_row,
+    crawl_states,
+    file_names,
+    has_sightings,
+    latest_finished_crawl,
+)
 from .xlsxfile import XlsxWriter
 
 logger = logging.getLogger(__name__)
 
-LATEST = "latest"
-MASTER_NAME = "master.xlsx"
-#: Rows fetched from the database at a time while streaming.
-FETCH_SIZE = 1000
 #: The master workbook's All changes sheet stops here (the full lists are in each diff.csv).
 MAX_MASTER_CHANGES = 100_000
-
-
-def crawl_dir(exports_dir: str | os.PathLike[str], site: str, crawl_id: str) -> Path:
-    return Path(exports_dir) / site / crawl_id
-
-
-def file_names(site: str) -> dict[str, str]:
-    """kind (``exports.kind``) -> file name inside a crawl's folder."""
-    return {"full_csv": "full.csv", "seo_csv": "seo.csv", "diff_csv": "diff.csv", "xlsx": f"{site}.xlsx"}
-
-
-# --- reading a crawl back -------------------------------------------------------------------
-
-
-def crawl_states(engine: Engine, site: str, crawl_id: str) -> Iterator[dict[str, Any]]:
-    """The product states crawl ``crawl_id`` saw, by product_id, streamed.
-
-    ``crawl_id`` is set to this crawl: an unchanged product's stored state still names the
-    crawl that first read it that way (``scraped_at`` and ``url`` stay as read then).
-    """
-    snapshot_data = (
-        select(Snapshot.data)
-        .where(
-            Snapshot.site == CrawlProduct.site,
-            Snapshot.product_id == CrawlProduct.product_id,
-            Snapshot.fingerprint == CrawlProduct.fingerprint,
-        )
-        .order_by(Snapshot.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    state = case((Product.fingerprint == CrawlProduct.fingerprint, Product.data), else_=snapshot_data)
-    query = (
-        select(CrawlProduct.product_id, state.label("state"))
-        .outerjoin(Product, (Product.site == CrawlProduct.site) & (Product.product_id == CrawlProduct.product_id))
-        .where(CrawlProduct.site == site, CrawlProduct.crawl_id == crawl_id)
-        .order_by(CrawlProduct.product_id)
-    )
-    with engine.connect() as connection:
-        result = connection.execution_options(stream_results=True, yield_per=FETCH_SIZE).execute(query)
-        for product_id, data in result:
-            if data is None:  # no stored state with that fingerprint: nothing to show
-                logger.warning("%s crawl %s: no stored state for product %s", site, crawl_id, product_id)
-                continue
-            yield {**data, "crawl_id": crawl_id}
-
-
-def crawl_changes(engine: Engine, site: str, crawl_id: str) -> Iterator[dict[str, Any]]:
-    """The changes crawl ``crawl_id`` detected, in detection order, streamed."""
-    query = select(Change.__table__).where(Change.site == site, Change.crawl_id == crawl_id).order_by(Change.id)
-    with engine.connect() as connection:
-        result = connection.execution_options(stream_results=True, yield_per=FETCH_SIZE).execute(query)
-        for row in result.mappings():
-            yield dict(row)
-
-
-def crawl_row(engine: Engine, site: str, crawl_id: str) -> Any:
-    with Session(engine) as session:
-        crawl = session.scalar(select(Crawl).where(Crawl.site == site, Crawl.crawl_id == crawl_id))
-        if crawl is None:
-            raise LookupError(f"no crawl {crawl_id!r} of {site!r} in the database")
-        session.expunge(crawl)
-        return crawl
-
-
-def _has_sightings(engine: Engine, site: str, crawl_id: str) -> bool:
-    with engine.connect() as connection:
-        query = select(CrawlProduct.product_id).where(CrawlProduct.site == site, CrawlProduct.crawl_id == crawl_id)
-        return connection.execute(query.limit(1)).first() is not None
-
-
-def latest_finished_crawl(engine: Engine, site: str) -> str | None:
-    with Session(engine) as session:
-        return session.scalar(
-            select(Crawl.crawl_id)
-            .where(Crawl.site == site, Crawl.status == "finished")
-            .order_by(Crawl.started_at.desc(), Crawl.id.desc())
-            .limit(1)
-        )
 
 
 # --- one crawl's files ----------------------------------------------------------------------
@@ -158,7 +87,7 @@ def write_crawl_exports(engine: Engine, exports_dir: str | os.PathLike[str], sit
     """Write full.csv, seo.csv, diff.csv and ``<site>.xlsx`` of a stored crawl; switch ``latest/``
     to them when the crawl is the shop's newest finished one. Returns the crawl folder's files."""
     crawl = crawl_row(engine, site, crawl_id)
-    if crawl.items_count and not _has_sightings(engine, site, crawl_id):
+    if crawl.items_count and not has_sightings(engine, site, crawl_id):
         # Stored before sightings existed (revision 0002): empty files would pass for an empty shop.
         raise LookupError(f"crawl {crawl_id!r} of {site!r} has no stored product list: it can't be exported")
     folder = crawl_dir(exports_dir, site, crawl_id)
@@ -185,7 +114,8 @@ def write_crawl_exports(engine: Engine, exports_dir: str | os.PathLike[str], sit
         written["seo_csv"].rows = seo.rows
         written["diff_csv"].rows = diff.rows
         written["xlsx"].rows = products.rows
-    # All files are complete here (the ExitStack renamed each into place).
+    # All files are complete here (the ExitStack renamed each into place); the report links them.
+    written["report_html"] = _Written("report_html", write_report(engine, exports_dir, site, crawl_id))
     _record(engine, site, crawl_id, written.values())
     if crawl.status == "finished" and latest_finished_crawl(engine, site) == crawl_id:
         switch_latest(Path(exports_dir) / site, [entry.path for entry in written.values()])
@@ -291,41 +221,6 @@ def _exchange(first: Path, second: Path) -> bool:
 # --- master workbook ------------------------------------------------------------------------
 
 
-@dataclass
-class _ShopSummary:
-    site: str
-    products: int = 0
-    in_stock: int = 0
-    on_sale: int = 0
-    priced: int = 0
-    price_total: Decimal = Decimal(0)
-    currencies: set[str] = field(default_factory=set)
-
-    def add(self, state: dict[str, Any]) -> None:
-        self.products += 1
-        if state.get("availability") == "in_stock":
-            self.in_stock += 1
-        price, regular = to_decimal(state.get("price")), to_decimal(state.get("regular_price"))
-        if price is not None and regular is not None and regular > price:
-            self.on_sale += 1
-        if price is not None:
-            self.priced += 1
-            self.price_total += price
-        if state.get("currency"):
-            self.currencies.add(str(state["currency"]))
-
-    @property
-    def average_price(self) -> Decimal | None:
-        if not self.priced:
-            return None
-        return (self.price_total / self.priced).quantize(Decimal("0.01"))
-
-    @property
-    def currency(self) -> str | None:
-        # One currency or none: an average over several has no single format.
-        return next(iter(self.currencies)) if len(self.currencies) == 1 else None
-
-
 #: Summary column -> the change type it counts.
 _SUMMARY_CHANGE_TYPES: dict[str, str] = {
     "price_drops": "price_down",
@@ -334,17 +229,6 @@ _SUMMARY_CHANGE_TYPES: dict[str, str] = {
     "removed": "removed",
     "out_of_stock": "out_of_stock",
 }
-
-
-def change_counts(engine: Engine, site: str, crawl_id: str) -> dict[str, int]:
-    """change type -> how many the crawl detected."""
-    query = (
-        select(Change.change_type, func.count())
-        .where(Change.site == site, Change.crawl_id == crawl_id)
-        .group_by(Change.change_type)
-    )
-    with engine.connect() as connection:
-        return {row[0]: row[1] for row in connection.execute(query)}
 
 
 def _last_crawls(session: Session) -> dict[str, Any]:
@@ -359,7 +243,7 @@ def _last_crawls(session: Session) -> dict[str, Any]:
 
 def write_master(engine: Engine, exports_dir: str | os.PathLike[str]) -> Path:
     """``exports/master.xlsx``: Summary, one sheet per shop (its latest finished crawl's
-    products), All changes (each shop's last crawl's changes)."""
+    products), All changes (each shop's last crawl's changes); then ``exports/index.html``."""
     path = Path(exports_dir) / MASTER_NAME
     with Session(engine) as session:
         last = _last_crawls(session)
@@ -369,7 +253,7 @@ def write_master(engine: Engine, exports_dir: str | os.PathLike[str]) -> Path:
         summary_sheet = book.add_sheet("Summary", SUMMARY_COLUMNS)
         summaries = []
         for site in sites:
-            summary = _ShopSummary(site)
+            summary = ShopSummary(site)
             finished = latest_finished_crawl(engine, site)
             shop_sheet = book.add_sheet(site, FULL_COLUMNS)
             if finished is not None:
@@ -405,4 +289,5 @@ def write_master(engine: Engine, exports_dir: str | os.PathLike[str]) -> Path:
             )
             total_rows += summary.products
     _record(engine, None, None, [_Written("master_xlsx", path, total_rows)])
+    write_index(engine, exports_dir)  # the page that links every shop's report, and this workbook
     return path
