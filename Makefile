@@ -27,7 +27,7 @@ chromium:
 libreoffice:
 	@scripts/ensure-libreoffice.sh
 
-demo: install chromium
+demo: install chromium migrate
 	$(BIN)/python -m ecommerce_scraper.demo crawl --products $(or $(PRODUCTS),40) --day $(or $(DAY),1)
 
 lint: install

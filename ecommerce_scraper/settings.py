@@ -66,8 +66,23 @@ PLAYWRIGHT_ABORT_REQUEST = "ecommerce_scraper.browser.abort_heavy_request"
 ITEM_PIPELINES = {
     "ecommerce_scraper.pipelines.validate.ValidatePipeline": 100,
     "ecommerce_scraper.pipelines.dedup.DedupPipeline": 200,
+    "ecommerce_scraper.pipelines.attributes.AttributesPipeline": 300,
     "ecommerce_scraper.pipelines.storage.StoragePipeline": 800,
 }
+# --- yarn attributes (ecommerce_scraper.ai): the shop's table and rules always; an OpenAI-compatible
+# model too when the environment has OPENAI_API_KEY (never a setting: settings are logged).
+OPENAI_MODEL = os.environ.get("OPENAI_MODEL", "gpt-4o-mini")
+OPENAI_BASE_URL = os.environ.get("OPENAI_BASE_URL")  # Ollama, vLLM, llama.cpp, a gateway ...
+AI_ENABLED = True  # False: rules only, even with a key
+AI_MAX_CALLS = 5000  # per crawl: API requests, retries included; then rules only, with a warning
+AI_MAX_TOKENS = 5_000_000  # per crawl, input + output
+AI_CONCURRENCY = 4  # calls at once
+AI_TIMEOUT = 30  # seconds per call
+AI_MAX_ATTEMPTS = 4  # per product, for 429/5xx/timeouts (exponential backoff, Retry-After honoured)
+AI_INPUT_MAX_TOKENS = 1000  # the product text sent is cut to this (estimated)
+AI_PRICE_INPUT_PER_MTOK = "0.15"  # USD per million tokens (gpt-4o-mini list price), for the cost estimate
+AI_PRICE_OUTPUT_PER_MTOK = "0.60"
+
 # --- storage (ecommerce_scraper.storage): DATABASE_URL from the environment or -s; unset,
 # SQLite at <EXPORTS_DIR>/catalog.sqlite3. PostgreSQL: postgresql+psycopg://user:pass@host/db
 DATABASE_URL = os.environ.get("DATABASE_URL")

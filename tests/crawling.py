@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -102,8 +102,8 @@ def crawl_command(base_url: str, feed: Path, settings: dict[str, object]) -> lis
     return cmd
 
 
-def crawl_env(database_url: str, exports: Path) -> dict[str, str]:
-    return {**os.environ, "DATABASE_URL": database_url, "EXPORTS_DIR": str(exports)}
+def crawl_env(database_url: str, exports: Path, env: Mapping[str, str] | None = None) -> dict[str, str]:
+    return {**os.environ, "DATABASE_URL": database_url, "EXPORTS_DIR": str(exports), **(env or {})}
 
 
 def read_feed(feed: Path) -> list[dict[str, Any]]:
@@ -137,7 +137,15 @@ class RunningCrawl:
         self.proc.wait(timeout=30)
 
 
-def start_crawl(base_url: str, database_url: str, exports: Path, feed: Path, **settings: object) -> RunningCrawl:
+def start_crawl(
+    base_url: str,
+    database_url: str,
+    exports: Path,
+    feed: Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    **settings: object,
+) -> RunningCrawl:
     log = feed.with_suffix(".log")
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
@@ -146,14 +154,22 @@ def start_crawl(base_url: str, database_url: str, exports: Path, feed: Path, **s
             stdout=out,
             stderr=subprocess.STDOUT,
             cwd=ROOT,
-            env=crawl_env(database_url, exports),
+            env=crawl_env(database_url, exports, env),
             start_new_session=True,
         )
     return RunningCrawl(proc, feed, log, time.monotonic())
 
 
-def crawl(base_url: str, database_url: str, exports: Path, feed: Path, **settings: object) -> CrawlRun:
-    return start_crawl(base_url, database_url, exports, feed, **settings).finish()
+def crawl(
+    base_url: str,
+    database_url: str,
+    exports: Path,
+    feed: Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    **settings: object,
+) -> CrawlRun:
+    return start_crawl(base_url, database_url, exports, feed, env=env, **settings).finish()
 
 
 def assert_finished(run: CrawlRun) -> None:

@@ -83,7 +83,20 @@ EXPECTED_FULL = [
     "images",
     "variants_count",
     "attributes",
-    "ai",
+    "fibres",
+    "weight_g",
+    "length_m",
+    "needle_mm_min",
+    "needle_mm_max",
+    "hook_mm",
+    "gauge",
+    "yarn_weight",
+    "care",
+    "colour_name",
+    "colour_code",
+    "product_type",
+    "origin",
+    "attribute_sources",
     "seo_title",
     "meta_description",
     "h1",
@@ -162,7 +175,18 @@ def product_state(index: int, name: str | None = None, **overrides: Any) -> dict
             },
         ],
         "attributes": {"Υλικό": "Μαλλί", "Βάρος": "50g"},
-        "ai": {"fibre": {"value": "wool", "source": "rules"}},
+        "ai": {
+            "fibres": {
+                "value": [{"fibre": "wool", "percent": 75}, {"fibre": "polyamide", "percent": 25}],
+                "source": "structured",
+            },
+            "weight_g": {"value": 50, "source": "structured"},
+            "needle_mm_min": {"value": 3.5, "source": "rules"},
+            "needle_mm_max": {"value": 4, "source": "rules"},
+            "gauge": {"value": {"stitches": 22, "rows": 30}, "source": "ai"},
+            "care": {"value": "=cmd|' /C calc'!A0", "source": "ai"},
+            "product_type": {"value": "yarn", "source": "rules"},
+        },
         "seo_title": f"{GREEK_NAME} | Shop",
         "meta_description": "Περιγραφή",
         "h1": GREEK_NAME,
@@ -273,7 +297,19 @@ def test_getters_format_lists_and_mappings() -> None:
     assert cells["breadcrumbs"] == "Νήματα > Μαλλί"
     assert cells["images"] == "https://shop.example/img/1.jpg | https://shop.example/img/1b.jpg"
     assert cells["attributes"] == "Υλικό: Μαλλί; Βάρος: 50g"
-    assert cells["ai"] == "fibre: wool (rules)"
+    assert cells["fibres"] == "wool 75%; polyamide 25%"
+    assert (cells["weight_g"], cells["needle_mm_min"], cells["needle_mm_max"]) == (
+        Decimal(50),
+        Decimal("3.5"),
+        Decimal(4),
+    )
+    assert cells["length_m"] is None and cells["hook_mm"] is None and cells["origin"] is None
+    assert cells["gauge"] == "22 × 30"
+    assert cells["product_type"] == "yarn"
+    assert cells["attribute_sources"] == (
+        "fibres=structured; weight_g=structured; needle_mm_min=rules; needle_mm_max=rules; gauge=ai; care=ai; "
+        "product_type=rules"
+    )
     assert cells["hreflang"] == "el=https://shop.example/el/p; en=https://shop.example/en/p"
     assert cells["variants_count"] == 2
     assert cells["price"] == Decimal("1234.50")

@@ -25,7 +25,7 @@ from .db import POSTGRES_URL, postgres_available
 
 # The `database_url` fixture (sqlite + postgresql) comes from tests/db.py through conftest.py.
 
-TABLES = {"crawls", "products", "snapshots", "changes", "crawl_products", "exports"}
+TABLES = {"crawls", "products", "snapshots", "changes", "crawl_products", "exports", "ai_extractions"}
 NEXT_REVISION = "test_next"
 
 
@@ -208,7 +208,8 @@ def test_open_database_refuses_tables_without_a_revision(database_url: str) -> N
     db.upgrade(database_url)
     execute(database_url, "DELETE FROM alembic_version")
     with pytest.raises(
-        db.DatabaseError, match=r"has tables \(changes, crawl_products, crawls, exports, products, \.\.\.\) but no"
+        db.DatabaseError,
+        match=r"has tables \(ai_extractions, changes, crawl_products, crawls, exports, \.\.\.\) but no",
     ):
         db.open_database(database_url)
     assert current_revisions(database_url) == ()

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.request import urlopen
 
 from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.exceptions import UsageError
 from scrapy.utils.project import get_project_settings
 
 from ..storage.db import database_url, mask_url
@@ -85,7 +86,7 @@ def crawl_demo_shops(
 
 
 def summary_table(crawlers: list[tuple[str, Crawler]]) -> str:
-    rows = [("shop", "products", "variants", "changes", "removed", "errors", "seconds", "status")]
+    rows = [("shop", "products", "variants", "attributes", "ai", "changes", "removed", "errors", "seconds", "status")]
     for site, crawler in crawlers:
         stats = crawler.stats.get_stats() if crawler.stats else {}
         rows.append(
@@ -93,6 +94,9 @@ def summary_table(crawlers: list[tuple[str, Crawler]]) -> str:
                 site,
                 str(stats.get("item_scraped_count", 0)),
                 str(stats.get("products/variants", 0)),
+                # yarn attribute values found: from the shops' tables and the rules / from the model
+                str(stats.get("attributes/structured", 0) + stats.get("attributes/rules", 0)),
+                str(stats.get("attributes/ai", "-")),
                 str(stats.get(f"storage/{site}/changes", "-")),
                 str(stats.get(f"storage/{site}/removed", "-")),
                 str(stats.get("log_count/ERROR", 0)),
@@ -154,13 +158,18 @@ def main(products: int = 40, sites: list[str] | None = None, day: int = 1, seed:
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "ecommerce_scraper.settings")
     with demo_server(products, day=day, seed=seed, port=port) as root:
         print(f"demo stores (day {day}) up at {root}; crawling {', '.join(sites)}", flush=True)
-        crawlers = crawl_demo_shops(root, sites)
+        try:
+            crawlers = crawl_demo_shops(root, sites)
+        except UsageError as exc:  # a start-up check (database, config): one line, as scrapy crawl says it
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     print("\n" + summary_table(crawlers))
     print(recent_changes(crawlers))
     exports = Path(get_project_settings()["EXPORTS_DIR"]).resolve()
     print(
-        f"\nfiles: {exports}/master.xlsx, and per shop {exports}/<shop>/latest/ "
-        "(full.csv, seo.csv, diff.csv, <shop>.xlsx); every field as JSON Lines in <shop>/<crawl_id>/products.jsonl"
+        f"\nfiles: {exports}/index.html (start here), {exports}/master.xlsx, and per shop {exports}/<shop>/latest/ "
+        "(report.html, full.csv, seo.csv, diff.csv, <shop>.xlsx); every field as JSON Lines in "
+        "<shop>/<crawl_id>/products.jsonl"
     )
     print(f"database: {mask_url(database_url(get_project_settings()))}")
     failed = [site for site, c in crawlers if (c.stats.get_value("finish_reason") if c.stats else None) != "finished"]

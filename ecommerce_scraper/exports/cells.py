@@ -73,6 +73,32 @@ def to_decimal(value: Any) -> Decimal | None:
     return from_state_money(value)
 
 
+def to_number(value: Any) -> Decimal | None:
+    """A measurement (grams, metres, mm) as ``Decimal``, exact as written; ``None`` when not a finite number.
+
+    Values come from JSON (``int``/``float``/``str``); a float goes through its shortest repr,
+    so ``3.5`` is ``Decimal("3.5")``, never a binary expansion.
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except (ArithmeticError, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+def number_text(value: Decimal | int | float | str | None) -> str:
+    """A plain decimal string without trailing zeros or exponent (``"3.5"``, ``"420"``); ``""`` when absent."""
+    number = to_number(value)
+    if number is None:
+        return ""
+    text = format(number, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
 def to_datetime(value: datetime | date | str | None) -> datetime | None:
     """An aware UTC datetime from a datetime, a date or an ISO 8601 string; ``None`` when unreadable.
 

@@ -25,12 +25,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from .cells import to_datetime, to_decimal
+from .cells import to_datetime, to_decimal, to_number
 
 #: text: prose; code: short identifiers and enums; url: an address (``link`` makes it clickable);
 #: money: Decimal in the row's currency; percent: Decimal percentage points (``-12.50``);
-#: integer: a count; date: a moment (UTC).
-ColumnKind = Literal["text", "code", "url", "money", "percent", "integer", "date"]
+#: integer: a count; number: a measurement (Decimal: grams, metres, millimetres); date: a moment (UTC).
+ColumnKind = Literal["text", "code", "url", "money", "percent", "integer", "number", "date"]
 
 #: How the README's "type" column describes each kind.
 KIND_DESCRIPTIONS: dict[str, str] = {
@@ -40,6 +40,7 @@ KIND_DESCRIPTIONS: dict[str, str] = {
     "money": "decimal (`1234.50`)",
     "percent": "decimal (`-12.50`)",
     "integer": "integer",
+    "number": "decimal number (`3.5`)",
     "date": "ISO 8601 date-time (UTC)",
 }
 
@@ -160,6 +161,86 @@ def _date(name: str, description: str) -> Column:
     return Column(name, "date", _date_field(name), description)
 
 
+# --- yarn attributes (item["ai"]: {field: {"value": ..., "source": ...}}) ------------------
+
+
+def attribute_value(row: Any, name: str) -> Any:
+    """The value of yarn attribute ``name`` (``row["ai"][name]["value"]``); ``None`` when absent."""
+    entry = _mapping_get(value_of(row, "ai"), name)
+    return entry.get("value") if isinstance(entry, Mapping) else None
+
+
+def _mapping_get(mapping: Any, key: str) -> Any:
+    return mapping.get(key) if isinstance(mapping, Mapping) else None
+
+
+def _fibres_text(row: Any) -> str | None:
+    fibres = attribute_value(row, "fibres")
+    if not isinstance(fibres, list):
+        return None
+    parts = []
+    for share in fibres:
+        fibre = text_of(_mapping_get(share, "fibre"))
+        if fibre is None:
+            continue
+        percent = to_number(_mapping_get(share, "percent"))
+        parts.append(f"{fibre} {percent}%" if percent is not None else fibre)
+    return PAIR_SEPARATOR.join(parts) or None
+
+
+def _gauge_text(row: Any) -> str | None:
+    gauge = attribute_value(row, "gauge")
+    stitches = to_number(_mapping_get(gauge, "stitches"))
+    if stitches is None:
+        return None
+    rows = to_number(_mapping_get(gauge, "rows"))
+    return f"{stitches} × {rows}" if rows is not None else f"{stitches} sts"
+
+
+def _sources_text(row: Any) -> str | None:
+    found = value_of(row, "ai")
+    if not isinstance(found, Mapping):
+        return None
+    parts = [f"{name}={entry.get('source')}" for name, entry in found.items() if isinstance(entry, Mapping)]
+    return PAIR_SEPARATOR.join(parts) or None
+
+
+def _attribute(name: str, kind: ColumnKind, description: str, *, width: int | None = None) -> Column:
+    if kind == "number":
+        return Column(name, kind, lambda row: to_number(attribute_value(row, name)), description, width=width)
+    return Column(name, kind, lambda row: text_of(attribute_value(row, name)), description, width=width)
+
+
+#: The yarn attributes (:mod:`ecommerce_scraper.ai`), in full.csv and the Products sheets.
+ATTRIBUTE_COLUMNS: tuple[Column, ...] = (
+    Column(
+        "fibres", "text", _fibres_text, 'fibre composition, `"merino wool 75%; polyamide 25%"` (English)', width=30
+    ),
+    _attribute("weight_g", "number", "weight of one ball or skein, grams"),
+    _attribute("length_m", "number", "length of one ball or skein, metres"),
+    _attribute("needle_mm_min", "number", "recommended knitting needles, smallest, mm"),
+    _attribute("needle_mm_max", "number", "recommended knitting needles, largest, mm"),
+    _attribute("hook_mm", "number", "recommended crochet hook, mm"),
+    Column("gauge", "text", _gauge_text, 'stitches × rows in 10 × 10 cm, `"22 × 30"` (`"22 sts"` without rows)'),
+    _attribute(
+        "yarn_weight", "code", "`lace`, `fingering`, `sport`, `dk`, `worsted`, `aran`, `bulky`, `super_bulky`"
+    ),
+    _attribute("care", "text", "care instructions as the shop words them"),
+    _attribute("colour_name", "text", "colour, for a product sold in one colour"),
+    _attribute("colour_code", "code", "the colour's code or number"),
+    _attribute("product_type", "code", "`yarn`, `needles`, `hook`, `notion`, `kit`, `pattern`, `other`"),
+    _attribute("origin", "text", "country of manufacture (English)"),
+    Column(
+        "attribute_sources",
+        "text",
+        _sources_text,
+        "where each attribute came from: `structured` (the shop's own table), `rules` (read from the name "
+        'and description), `ai` (the model), `"fibres=structured; origin=ai"`',
+        width=40,
+    ),
+)
+
+
 # --- column lists ------------------------------------------------------------------------
 
 SITE = _code("site", "shop (spider name)")
@@ -227,13 +308,7 @@ FULL_COLUMNS: tuple[Column, ...] = (
         'shop-stated attributes, `"name: value; name: value"`',
         width=50,
     ),
-    Column(
-        "ai",
-        "text",
-        lambda row: pairs(value_of(row, "ai")),
-        'fields extracted by the AI pipeline, `"name: value (source); ..."`',
-        width=40,
-    ),
+    *ATTRIBUTE_COLUMNS,
     *SEO_FIELD_COLUMNS,
     _code("fingerprint", "hash of the product's content (changes when what the shop shows changes)"),
     Column("scraped_at", "date", _date_field("scraped_at"), "when the product page was read"),

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from .cells import iso, money_text, neutralize
+from .cells import iso, money_text, neutralize, number_text
 from .columns import Column, column_names
 
 #: The CSV files' encoding: UTF-8 with a byte order mark.
@@ -79,6 +79,8 @@ def csv_cell(column: Column, row: Any) -> str:
         return iso(value)
     if kind == "integer":
         return str(int(value))
+    if kind == "number":
+        return number_text(value)
     return neutralize(value)
 
 

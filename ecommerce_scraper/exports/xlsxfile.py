@@ -78,6 +78,7 @@ KIND_WIDTHS: dict[str, int] = {
     "money": 13,
     "percent": 11,
     "integer": 10,
+    "number": 10,
     "date": 20,
 }
 MAX_WIDTH = 60
@@ -230,6 +231,8 @@ class SheetWriter:
             return self._number_cell(to_decimal(value), PERCENT_FORMAT)
         if kind == "integer":
             return int(value)
+        if kind == "number":
+            return value  # a Decimal: a number cell in the General format (3.5, 420)
         if kind == "date":
             moment = excel_datetime(value)
             if moment is None:  # unreadable date: keep what was there, as text

@@ -40,6 +40,7 @@ from ..extraction.structured import extract_structured, has_product
 from ..extraction.text import clean_text
 from ..items import VARIANT_FIELDS, Product
 from ..normalize import canonicalize_url, product_id_from_url
+from ..pipelines.attributes import llm_config
 from ..pipelines.storage import check_database
 from ..platforms import Platform, detect_platform, platform_class
 
@@ -129,8 +130,9 @@ class CatalogSpider(Spider):
     def update_settings(cls, settings: BaseSettings) -> None:
         super().update_settings(settings)
         # Start-up checks, before anything is crawled: a database that can't be used is
-        # one clear line, not a traceback after the crawl has begun.
+        # one clear line, not a traceback after the crawl has begun. So is a malformed AI setting.
         check_database(settings)
+        llm_config(settings)
 
     #: Whether pages may be switched to the browser when they look like a JavaScript app.
     detect_javascript: bool = True

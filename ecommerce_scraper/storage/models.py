@@ -8,6 +8,7 @@
 - ``crawl_products``: which products each crawl saw, with the fingerprint it saw (a
   *sighting*): with the snapshots this regenerates any stored crawl's product list.
 - ``exports``: files written from a crawl (path, kind, rows, checksum).
+- ``ai_extractions``: the AI extraction cache (one answer per model, prompt and product text).
 
 Money is ``Numeric`` (``Decimal`` in Python). Full product states are JSON with prices as
 decimal strings, so nothing passes through a float.
@@ -141,4 +142,24 @@ class Export(Base):
     path: Mapped[str] = mapped_column(Text)
     rows: Mapped[int] = mapped_column(Integer, default=0)
     checksum: Mapped[str] = mapped_column(String(64))  # sha256 of the file
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AIExtraction(Base):
+    """One model answer, by what was asked: a product text unchanged since (same model, same
+    prompt) is answered from here, so recrawling an unchanged shop costs no API call.
+
+    ``status`` is ``ok``, or a failure that asking again would repeat (``refusal``,
+    ``content_filter``, ``invalid``): transient failures (timeouts, 429, 5xx) are not stored.
+    """
+
+    __tablename__ = "ai_extractions"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of model, prompt version, text
+    model: Mapped[str] = mapped_column(String(100))
+    prompt_version: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSONType)  # the attributes found (found_values form)
+    input_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    output_tokens: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

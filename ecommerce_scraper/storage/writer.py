@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, func, select, text, update
+from sqlalchemy import Engine, and_, bindparam, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -43,7 +43,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _insert(engine: Engine, table: Any) -> Any:
+def upsert_statement(engine: Engine, table: Any) -> Any:
     """``INSERT`` that can say ``ON CONFLICT``, for the engine's dialect."""
     dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
     return dialect.insert(table)
@@ -113,6 +113,7 @@ class CrawlWriter:
             snapshots: list[dict[str, Any]] = []
             changes: list[dict[str, Any]] = []
             unchanged: list[str] = []
+            rederived: list[dict[str, Any]] = []
             sightings: list[dict[str, Any]] = []
             retracted = 0
             for product_id, state in by_id.items():
@@ -149,6 +150,16 @@ class CrawlWriter:
                     records, changed = diff_states(row.data, state), True
                 else:
                     unchanged.append(product_id)
+                    if row.data.get("ai") != state.get("ai"):
+                        # Derived, not content: new attributes (a key set since, a newer prompt)
+                        # update the stored state without counting as a change of the product.
+                        rederived.append(
+                            {
+                                "row_site": self.site,
+                                "row_pid": product_id,
+                                "new_data": {**row.data, "ai": state.get("ai")},
+                            }
+                        )
                     continue
                 state = {**state, "fingerprint": fp}
                 upserts.append(self._product_row(state, fp, now))
@@ -165,7 +176,7 @@ class CrawlWriter:
                     )
                 changes += [self._change_row(r, state, now) for r in records]
             if upserts:
-                stmt = _insert(self.engine, Product.__table__)
+                stmt = upsert_statement(self.engine, Product.__table__)
                 stmt = stmt.on_conflict_do_update(
                     index_elements=["site", "product_id"],
                     set_={
@@ -193,17 +204,25 @@ class CrawlWriter:
                     .where(Product.site == self.site, Product.product_id.in_(unchanged))
                     .values(last_seen=now, last_crawl_id=self.crawl_id)
                 )
+            if rederived:
+                table = Product.__table__
+                session.execute(
+                    update(table)
+                    .where(table.c.site == bindparam("row_site"), table.c.product_id == bindparam("row_pid"))
+                    .values(data=bindparam("new_data")),
+                    rederived,
+                )
             if snapshots:
-                session.execute(_insert(self.engine, Snapshot.__table__), snapshots)
+                session.execute(upsert_statement(self.engine, Snapshot.__table__), snapshots)
             # A product seen again in this crawl (duplicate, rerun batch) keeps one sighting: the last copy's.
-            sighting = _insert(self.engine, CrawlProduct.__table__)
+            sighting = upsert_statement(self.engine, CrawlProduct.__table__)
             sighting = sighting.on_conflict_do_update(
                 index_elements=["site", "crawl_id", "product_id"],
                 set_={"fingerprint": sighting.excluded.fingerprint},
             )
             session.execute(sighting, sightings)
             if changes:
-                session.execute(_insert(self.engine, Change.__table__), changes)
+                session.execute(upsert_statement(self.engine, Change.__table__), changes)
         self._ensure_statistics()
         recorded = len(changes) - retracted  # a redone product's earlier changes are gone
         self.changes_written += recorded
@@ -375,7 +394,7 @@ class CrawlWriter:
             .values(removed_at=now)
         )
         rows = [self._change_row(removed_change(data), {**data, "product_id": pid}, now) for pid, data in gone]
-        session.execute(_insert(self.engine, Change.__table__), rows)
+        session.execute(upsert_statement(self.engine, Change.__table__), rows)
         return len(rows)
 
 
