@@ -10,7 +10,7 @@ help:
 	@echo "make demo [DAY=2]  crawl the seven demo shops (as they are on DAY) and print what changed"
 	@echo "make test    lint (ruff) and run the tests"
 	@echo "make bench   benchmarks: pages/s (project vs bare Scrapy), peak RSS, requests/product"
-	@echo "make crawl SITE=knitshop [BASE_URL=...]   crawl one shop (politely)"
+	@echo "make crawl SITE=knitshop [BASE_URL=...] [RESUME=1]   crawl one shop (politely); RESUME=1 goes on with its stopped crawl"
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is required"; exit 1; }
@@ -44,9 +44,9 @@ test: lint chromium libreoffice
 bench: install chromium
 	$(BIN)/python bench/run.py
 
-crawl: install
-	@test -n "$(SITE)" || { echo "usage: make crawl SITE=<shop> [BASE_URL=...]"; exit 2; }
-	$(BIN)/scrapy crawl $(SITE) $(if $(BASE_URL),-a base_url=$(BASE_URL)) -O exports/$(SITE)-latest.jsonl
+crawl: install migrate
+	@test -n "$(SITE)" || { echo "usage: make crawl SITE=<shop> [BASE_URL=...] [RESUME=1]"; exit 2; }
+	$(BIN)/scrapy crawl $(SITE) $(if $(BASE_URL),-a base_url=$(BASE_URL)) $(if $(RESUME),-s RESUME=true)
 
 # Brings the database (DATABASE_URL, default sqlite:///exports/catalog.sqlite3) to the schema this code needs.
 migrate: install

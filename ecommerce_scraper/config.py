@@ -72,6 +72,12 @@ class SiteConfig(BaseModel):
     fetch_product_pages: bool = Field(
         True, description="with a catalog API, still fetch each product page for its SEO fields"
     )
+    proxies: bool = Field(
+        False, description="send this shop's requests through the rotating proxies (config/proxies.txt or PROXIES)"
+    )
+    schedule: str | None = Field(
+        None, description="when cron runs this shop's crawl through Scrapyd, a cron expression (`scrapy crontab`)"
+    )
     start_paths: list[str] = Field(
         default_factory=list, description="listing pages to start from, relative to base_url"
     )

@@ -28,8 +28,11 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 RETRY_ENABLED = True
-RETRY_TIMES = 3
+RETRY_TIMES = 4  # attempts after the first, per request; then the failure is logged with its URL
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_BACKOFF_BASE = 1.0  # seconds before the first retry (× 2 each time, × 0.5-1 jitter) ...
+RETRY_BACKOFF_MAX = 60.0  # ... at most this
+RETRY_AFTER_MAX = 600.0  # a Retry-After longer than this is capped (the shop is asked again then)
 COOKIES_ENABLED = True
 TELNETCONSOLE_ENABLED = False
 # Scrapy 2.19's RemoteControl extension opens a loopback port that runs code sent to it.
@@ -61,6 +64,30 @@ PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
 # Images, fonts and media are not needed to read a product: don't download them.
 PLAYWRIGHT_ABORT_REQUEST = "ecommerce_scraper.browser.abort_heavy_request"
+
+# --- downloader middlewares: retries with backoff (Retry-After pauses the shop), rotating proxies
+# for the shops with "proxies": true in config/sites.json, ban detection tuned for shops.
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "ecommerce_scraper.middlewares.retry.BackoffRetryMiddleware": 550,
+    "ecommerce_scraper.middlewares.proxies.ShopProxyMiddleware": 610,
+    "ecommerce_scraper.middlewares.proxies.ShopBanDetectionMiddleware": 620,
+}
+# Proxies: the PROXIES environment variable, else PROXY_LIST, else the file PROXY_LIST_PATH (default
+# config/proxies.txt: one URL per line, http(s)://user:password@host:port; never committed).
+PROXY_LIST_PATH = os.environ.get("PROXY_LIST_PATH")
+ROTATING_PROXY_BACKOFF_BASE = 300  # a banned proxy rests 0-5 min, doubling per ban in a row ...
+ROTATING_PROXY_BACKOFF_CAP = 3600  # ... up to an hour
+ROTATING_PROXY_PAGE_RETRY_TIMES = 5  # a banned page is tried through this many proxies
+PROXY_WAIT_MAX = 60  # every proxy resting: a request waits at most this long for one
+
+# --- jobs: every crawl gets its own JOBDIR under JOBS_DIR (default <EXPORTS_DIR>/jobs); a crawl
+# stopped cleanly (Ctrl-C, SIGTERM, a Scrapyd cancel) resumes with -s RESUME=true.
+JOBS_DIR = os.environ.get("JOBS_DIR")
+RESUME = False
+EXTENSIONS = {
+    "ecommerce_scraper.jobs.CrawlJobs": 100,
+}
 
 # --- items --------------------------------------------------------------------------------
 ITEM_PIPELINES = {

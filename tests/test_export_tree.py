@@ -220,9 +220,10 @@ def test_sightings_keep_one_row_per_product_and_crawl(database_url: str, tmp_pat
         writer.start()
         one, two = state("p1", "Μαλλί", "4.50"), state("p2", "Wool", "3.00")
         writer.write_batch([one, two])
-        better = state("p1", "Μαλλί merino", "4.50")
-        writer.write_batch([better])  # a duplicate of p1 in the same crawl: the later copy wins
+        better = to_state({**state("p1", "Μαλλί merino", "4.50"), "brand": "Drops"})
+        writer.write_batch([better])  # a more complete duplicate of p1 in the same crawl replaces it
         writer.write_batch([better])  # a rerun batch
+        writer.write_batch([one])  # a less complete copy again (after a resume): the better one stays
         writer.finish("finished", {})
         assert sightings(database_url) == sorted([("c1", "p1", fingerprint(better)), ("c1", "p2", fingerprint(two))])
         # The next crawl sees p1 unchanged: a sighting with the same fingerprint, no snapshot.

@@ -49,11 +49,11 @@ class Faults:
 
     @classmethod
     def parse(cls, spec: str | None) -> Faults:
-        """``"5xx=0.1,429=0.05,truncate=0.02,reset=0.02,slow=0.05"``; ``"all"`` is that mix."""
+        """``"5xx=0.1,429=0.05,truncate=0.02,reset=0.02,slow=0.05"``; ``"all"`` is that mix
+        (``"all,slow_seconds=0.5"`` changes a part of it)."""
         if not spec:
             return cls()
-        if spec == "all":
-            spec = "5xx=0.1,429=0.05,truncate=0.02,reset=0.02,slow=0.05"
+        spec = spec.replace("all", "5xx=0.1,429=0.05,truncate=0.02,reset=0.02,slow=0.05")
         faults = cls()
         for part in spec.split(","):
             key, _, value = part.partition("=")
@@ -78,7 +78,8 @@ class DemoState:
     seed: int
     faults: Faults
     stores: dict[str, Store] = field(default_factory=dict)
-    requests: list[tuple[str, str, int]] = field(default_factory=list)  # (site, path+query, status)
+    #: (site, path+query, status, arrival time as time.time()): the shops' request log
+    requests: list[tuple[str, str, int, float]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     rng: random.Random = field(default_factory=lambda: random.Random(0))
 
@@ -116,6 +117,7 @@ class DemoHandler(BaseHTTPRequestHandler):
         self._dispatch(head=True)
 
     def _dispatch(self, head: bool = False) -> None:
+        self._arrived = time.time()
         state = self.server.state
         parts = urlsplit(self.path)
         host = self.headers.get("Host") or f"127.0.0.1:{self.server.server_port}"
@@ -183,7 +185,7 @@ class DemoHandler(BaseHTTPRequestHandler):
     def _record(self, site: str, parts, status: int) -> None:
         target = parts.path + (f"?{parts.query}" if parts.query else "")
         with self.server.state.lock:
-            self.server.state.requests.append((site, target, status))
+            self.server.state.requests.append((site, target, status, self._arrived))
 
     def _send(
         self, response: DemoResponse, head: bool, site: str | None = None, parts=None, truncate: bool = False
@@ -228,11 +230,20 @@ class DemoHandler(BaseHTTPRequestHandler):
         if path == "/__demo__/requests":
             site = (query.get("site") or [None])[0]
             with state.lock:
-                rows = [{"site": s, "path": p, "status": st} for s, p, st in state.requests if site in (None, s)]
+                logged = [entry for entry in state.requests if site in (None, entry[0])]
+            rows = [{"site": s, "path": p, "status": st, "time": t} for s, p, st, t in logged]
             return DemoResponse.json(rows)
         if path == "/__demo__/reset":
             with state.lock:
                 state.requests.clear()
+            return DemoResponse.json({"ok": True})
+        if path == "/__demo__/faults":  # ?spec=5xx=0.1,429=0.05 (empty: none); as --faults
+            try:
+                faults = Faults.parse((query.get("spec") or [""])[0])
+            except ValueError as exc:
+                return DemoResponse(str(exc), 400, "text/plain")
+            with state.lock:
+                state.faults = faults
             return DemoResponse.json({"ok": True})
         if path == "/__demo__/day":
             day = int((query.get("d") or [state.day])[0])

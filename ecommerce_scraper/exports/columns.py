@@ -213,18 +213,14 @@ def _attribute(name: str, kind: ColumnKind, description: str, *, width: int | No
 
 #: The yarn attributes (:mod:`ecommerce_scraper.ai`), in full.csv and the Products sheets.
 ATTRIBUTE_COLUMNS: tuple[Column, ...] = (
-    Column(
-        "fibres", "text", _fibres_text, 'fibre composition, `"merino wool 75%; polyamide 25%"` (English)', width=30
-    ),
+    Column("fibres", "text", _fibres_text, 'fibre composition, `"merino wool 75%; polyamide 25%"` (English)', width=30),
     _attribute("weight_g", "number", "weight of one ball or skein, grams"),
     _attribute("length_m", "number", "length of one ball or skein, metres"),
     _attribute("needle_mm_min", "number", "recommended knitting needles, smallest, mm"),
     _attribute("needle_mm_max", "number", "recommended knitting needles, largest, mm"),
     _attribute("hook_mm", "number", "recommended crochet hook, mm"),
     Column("gauge", "text", _gauge_text, 'stitches × rows in 10 × 10 cm, `"22 × 30"` (`"22 sts"` without rows)'),
-    _attribute(
-        "yarn_weight", "code", "`lace`, `fingering`, `sport`, `dk`, `worsted`, `aran`, `bulky`, `super_bulky`"
-    ),
+    _attribute("yarn_weight", "code", "`lace`, `fingering`, `sport`, `dk`, `worsted`, `aran`, `bulky`, `super_bulky`"),
     _attribute("care", "text", "care instructions as the shop words them"),
     _attribute("colour_name", "text", "colour, for a product sold in one colour"),
     _attribute("colour_code", "code", "the colour's code or number"),
@@ -383,6 +379,21 @@ SUMMARY_COLUMNS: tuple[Column, ...] = (
     _code("status", "`finished`, `partial` (files in its own folder only), `failed`, ..."),
     _text("status_note", "why it is not finished", width=50),
     _code("products_crawl", "the finished crawl whose products the shop's sheet shows"),
+)
+
+
+#: exports/proxy_stats.csv and master.xlsx's Proxies sheet: each shop's last crawl, per proxy.
+PROXY_COLUMNS: tuple[Column, ...] = (
+    SITE,
+    _code("crawl_id", "the shop's last crawl"),
+    _code("proxy", "the proxy, `scheme://host:port` (never its credentials)"),
+    _integer("requests", "requests sent through it"),
+    _integer("successes", "answers that were not a ban"),
+    _integer("bans", "answers or failures judged a ban (challenge page, 403, 407, login redirect, unreachable)"),
+    _integer("errors", "connection errors and timeouts that were not judged a ban"),
+    _integer("mean_latency_ms", "mean time to the answer, milliseconds"),
+    _integer("p95_latency_ms", "95th percentile of that time, milliseconds"),
+    _text("last_ban_reason", "why it was last judged banned"),
 )
 
 

@@ -10,6 +10,7 @@ from .columns import (
     DIFF_COLUMNS,
     FULL_COLUMNS,
     MASTER_CHANGES_COLUMNS,
+    PROXY_COLUMNS,
     SEO_COLUMNS,
     SUMMARY_COLUMNS,
     VARIANT_COLUMNS,
@@ -28,6 +29,11 @@ _FILES = (
         SUMMARY_COLUMNS,
     ),
     ("the All changes sheet of master.xlsx", "The last crawl's changes of every shop.", MASTER_CHANGES_COLUMNS),
+    (
+        "proxy_stats.csv, and the Proxies sheet of master.xlsx",
+        'One row per proxy a shop\'s last crawl used (only shops with `"proxies": true`).',
+        PROXY_COLUMNS,
+    ),
 )
 
 

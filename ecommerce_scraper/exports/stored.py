@@ -107,7 +107,6 @@ def latest_finished_crawl(engine: Engine, site: str) -> str | None:
         )
 
 
-
 def change_counts(engine: Engine, site: str, crawl_id: str) -> dict[str, int]:
     """change type -> how many the crawl detected."""
     query = (

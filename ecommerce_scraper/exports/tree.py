@@ -4,7 +4,8 @@
 
     exports/<site>/<crawl_id>/full.csv, seo.csv, diff.csv, <site>.xlsx, report.html
     exports/<site>/latest/        copies of the newest finished crawl's files
-    exports/master.xlsx           Summary + one sheet per shop + All changes
+    exports/master.xlsx           Summary + one sheet per shop + All changes (+ Proxies)
+    exports/proxy_stats.csv       per proxy, each shop's last crawl (when proxies were used)
     exports/index.html            every shop's last crawl, linking its reports and master.xlsx
 
 A crawl's products are its sightings (``crawl_products``): for each, the snapshot with the
@@ -43,6 +44,7 @@ from .columns import (
     DIFF_COLUMNS,
     FULL_COLUMNS,
     MASTER_CHANGES_COLUMNS,
+    PROXY_COLUMNS,
     SEO_COLUMNS,
     SUMMARY_COLUMNS,
     VARIANT_COLUMNS,
@@ -50,7 +52,7 @@ from .columns import (
     change_direction,
     variant_rows,
 )
-from .csvfile import CSV_ENCODING, CsvRowWriter, atomic_open
+from .csvfile import CSV_ENCODING, CsvRowWriter, atomic_open, write_csv
 from .report import write_index, write_report
 from .stored import (
     LATEST,
@@ -69,6 +71,7 @@ from .xlsxfile import XlsxWriter
 
 logger = logging.getLogger(__name__)
 
+PROXY_STATS_NAME = "proxy_stats.csv"
 #: The master workbook's All changes sheet stops here (the full lists are in each diff.csv).
 MAX_MASTER_CHANGES = 100_000
 
@@ -267,6 +270,13 @@ def write_master(engine: Engine, exports_dir: str | os.PathLike[str]) -> Path:
                 if changes_sheet.rows >= MAX_MASTER_CHANGES:
                     break
                 changes_sheet.append(change)
+        proxy_rows = [
+            {"site": site, "crawl_id": last[site].crawl_id, **row}
+            for site in sites
+            for row in (last[site].stats or {}).get("proxies/table") or []
+        ]
+        if proxy_rows:
+            book.sheet("Proxies", PROXY_COLUMNS, proxy_rows)
         for summary, finished in summaries:
             crawl = last[summary.site]
             counts = change_counts(engine, summary.site, crawl.crawl_id)
@@ -288,6 +298,10 @@ def write_master(engine: Engine, exports_dir: str | os.PathLike[str]) -> Path:
                 }
             )
             total_rows += summary.products
-    _record(engine, None, None, [_Written("master_xlsx", path, total_rows)])
+    written = [_Written("master_xlsx", path, total_rows)]
+    if proxy_rows:
+        proxies_path = Path(exports_dir) / PROXY_STATS_NAME
+        written.append(_Written("proxy_stats_csv", proxies_path, write_csv(proxies_path, PROXY_COLUMNS, proxy_rows)))
+    _record(engine, None, None, written)
     write_index(engine, exports_dir)  # the page that links every shop's report, and this workbook
     return path

@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import logging
 import re
-import secrets
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 from protego import Protego
 from scrapy import Request, Spider
+from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, UsageError
 from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
@@ -39,6 +39,8 @@ from ..extraction.seo import extract_seo
 from ..extraction.structured import extract_structured, has_product
 from ..extraction.text import clean_text
 from ..items import VARIANT_FIELDS, Product
+from ..jobs import choose_job, new_crawl_id
+from ..middlewares.proxy_list import load_proxies
 from ..normalize import canonicalize_url, product_id_from_url
 from ..pipelines.attributes import llm_config
 from ..pipelines.storage import check_database
@@ -88,6 +90,15 @@ class Shop:
     def owns(self, url: str) -> bool:
         return url.startswith(self.base_url)
 
+    def learnt(self) -> dict[str, Any]:
+        """What the crawl learnt about the shop, for a resumed crawl (``spider.state``)."""
+        return {"platform": self.platform.name, "javascript": self.javascript}
+
+    def recall(self, learnt: dict[str, Any]) -> None:
+        if self.config.platform == "auto" and learnt.get("platform"):
+            self.use_platform(learnt["platform"])
+        self.javascript = self.javascript or bool(learnt.get("javascript"))
+
 
 # "product" but not the product taxonomies (Yoast's product_cat-, product_tag-sitemap.xml).
 _PRODUCT_SITEMAP = re.compile(r"products?(?![-_]?(?:cat|tag|brand|attribute))", re.IGNORECASE)
@@ -133,17 +144,30 @@ class CatalogSpider(Spider):
         # one clear line, not a traceback after the crawl has begun. So is a malformed AI setting.
         check_database(settings)
         llm_config(settings)
+        load_proxies(settings)  # a malformed proxy list names its file and line
+        choose_job(settings, cls.name)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        # The job folder names the crawl: a resumed crawl goes on under its first id.
+        spider.crawl_id = crawler.settings.get("CRAWL_ID") or spider.crawl_id
+        return spider
 
     #: Whether pages may be switched to the browser when they look like a JavaScript app.
     detect_javascript: bool = True
     max_truncation_retries: int = 2
 
+    #: Send requests through the rotating proxies (ecommerce_scraper.middlewares.proxies).
+    use_proxies: bool = False
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.shops: dict[str, Shop] = {}
         self.seen_product_ids: set[tuple[str, str]] = set()
-        # Sortable and readable, unique even for two crawls started in the same second.
-        self.crawl_id = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(2)}"
+        self.crawl_id = new_crawl_id()  # replaced by the job's in from_crawler
+        # Kept in the job folder by Scrapy's SpiderState (JOBDIR), restored when the crawl resumes.
+        self.state: dict[str, Any] = {}
 
     # --- requests -----------------------------------------------------------------------
 
@@ -166,10 +190,22 @@ class CatalogSpider(Spider):
         return Request(url, callback=callback, errback=self.on_error, cb_kwargs=cb_kwargs, meta={"shop": shop.base_url})
 
     def start_shop(self, shop: Shop) -> Request:
-        self.shops[shop.base_url] = shop
+        self.register(shop)
         self.logger.info("crawling %s from %s", shop.name, shop.base_url)
         request = self.page_request(shop, shop.base_url, self.parse_home)
         return request.replace(dont_filter=True)
+
+    def register(self, shop: Shop) -> Shop:
+        """Crawl ``shop``; a resumed crawl knows its platform before the first page comes back
+        (pages still queued from before the stop are parsed as they were then)."""
+        learnt = self.state.get("shops", {}).get(shop.base_url)
+        if learnt:
+            shop.recall(learnt)
+        self.shops[shop.base_url] = shop
+        return shop
+
+    def remember(self, shop: Shop) -> None:
+        self.state.setdefault("shops", {})[shop.base_url] = shop.learnt()
 
     # --- discovery ----------------------------------------------------------------------
 
@@ -181,10 +217,12 @@ class CatalogSpider(Spider):
         if not shop.javascript and self.detect_javascript and looks_like_app_shell(response):
             self.logger.info("%s: the home page is a JavaScript app; rendering pages in Chromium", shop.name)
             shop.javascript = True
+            self.remember(shop)
             yield self.page_request(shop, response.url, self.parse_home).replace(dont_filter=True)
             return
         if shop.config.platform == "auto":
             shop.use_platform(detect_platform(response))
+            self.remember(shop)
         self.crawler.stats.set_value(f"shop/{shop.name}/platform", shop.platform.name)
         self.logger.info("%s: platform %s", shop.name, shop.platform.name)
         api = shop.platform.api_requests()
@@ -321,6 +359,7 @@ class CatalogSpider(Spider):
         elif not shop.javascript and self.detect_javascript and looks_like_app_shell(response):
             self.logger.info("%s: %s needs JavaScript; rendering it in Chromium", shop.name, response.url)
             shop.javascript = True
+            self.remember(shop)
             yield self.page_request(shop, response.url, self.parse_page, follow=follow).replace(dont_filter=True)
         elif follow:
             self.crawler.stats.inc_value("pages/listing")
@@ -460,6 +499,12 @@ class ShopSpider(CatalogSpider):
         settings.set("DOWNLOAD_DELAY", 1.0 / site.rate_limit, priority="spider")
         settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", site.concurrency, priority="spider")
         settings.set("USER_AGENT", load_sites().bot.user_agent, priority="spider")
+        if site.proxies and not load_proxies(settings):
+            raise UsageError(
+                f"config/sites.json: sites.{cls.name}.proxies is true, but no proxies are configured "
+                "(config/proxies.txt, the PROXIES environment variable or the PROXY_LIST setting)",
+                print_help=False,
+            )
 
     def __init__(self, base_url: str | None = None, product_pages: str | bool | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -469,6 +514,7 @@ class ShopSpider(CatalogSpider):
         if product_pages is not None:
             update["fetch_product_pages"] = parse_bool("product_pages", product_pages)
         self.site = SiteConfig.model_validate({**self.site_config().model_dump(), **update})
+        self.use_proxies = self.site.proxies
 
     async def start(self) -> AsyncIterator[Request]:
         yield self.start_shop(Shop(self.name, self.site.base_url, self.site))

@@ -43,9 +43,11 @@ class GenericSpider(CatalogSpider):
         platform: str = "auto",
         currency: str = "EUR",
         language: str = "el",
+        proxies: str | bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.use_proxies = parse_bool("proxies", proxies)
         self.urls = iter_urls(url or "")
         if not self.urls:
             raise ValueError("generic: give the shop(s) to crawl: -a url=URL[,URL...]")
@@ -70,7 +72,7 @@ class GenericSpider(CatalogSpider):
             if self.follow:
                 yield self.start_shop(shop)
             else:
-                self.shops[shop.base_url] = shop
+                self.register(shop)
                 yield self.page_request(shop, target, self.parse_single).replace(dont_filter=True)
 
     def parse_single(self, response: Response) -> Iterator[Any]:
@@ -78,4 +80,5 @@ class GenericSpider(CatalogSpider):
         shop = self.shops[response.meta["shop"]]
         if isinstance(response, TextResponse) and shop.config.platform == "auto" and shop.platform.name == "none":
             shop.use_platform(detect_platform(response))
+            self.remember(shop)
         yield from self.parse_page(response, follow=False)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from .diff import ChangeRecord, diff_states, removed_change
 from .models import Change, Crawl, CrawlProduct, Product, Snapshot
-from .state import fingerprint, from_state_money
+from .state import completeness, fingerprint, from_state_money
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +61,7 @@ class CrawlWriter:
         self.job_id = job_id
         self.changes_written = 0
         self._statistics_checked = False
+        self._previous_stats: dict[str, Any] = {}  # of the parts of this crawl before a resume
 
     # --- crawl rows -------------------------------------------------------------------
 
@@ -73,7 +74,14 @@ class CrawlWriter:
                 .values(status="aborted", status_note="never finished (killed or crashed)")
             )
             exists = session.scalar(select(Crawl.id).where(Crawl.site == self.site, Crawl.crawl_id == self.crawl_id))
-            if exists is None:
+            if exists is not None:
+                # A stopped crawl goes on (its job folder was resumed): running again, until it closes.
+                self._previous_stats = session.scalar(select(Crawl.stats).where(Crawl.id == exists)) or {}
+                session.execute(
+                    update(Crawl).where(Crawl.id == exists).values(status="running", finished_at=None, status_note=None)
+                )
+                logger.info("%s: crawl %s goes on where it stopped", self.site, self.crawl_id)
+            else:
                 session.add(
                     Crawl(
                         site=self.site,
@@ -117,12 +125,17 @@ class CrawlWriter:
             sightings: list[dict[str, Any]] = []
             retracted = 0
             for product_id, state in by_id.items():
+                row = existing.get(product_id)
+                seen_in_this_crawl = row is not None and row.last_crawl_id == self.crawl_id
+                if seen_in_this_crawl and completeness(state) <= completeness(row.data):
+                    # Seen already in this crawl, as complete or more (a duplicate under another URL,
+                    # after a resume too, when the dedup pipeline's memory is gone): the first copy stays.
+                    continue
                 fp = state.get("fingerprint") or fingerprint(state)
                 sightings.append(
                     {"site": self.site, "crawl_id": self.crawl_id, "product_id": product_id, "fingerprint": fp}
                 )
-                row = existing.get(product_id)
-                if row is not None and row.last_crawl_id == self.crawl_id:
+                if seen_in_this_crawl:
                     # Seen already in this crawl (a more complete duplicate, or a rerun of a
                     # batch): redo its changes against the state before this crawl.
                     this_crawls = (
@@ -214,13 +227,14 @@ class CrawlWriter:
                 )
             if snapshots:
                 session.execute(upsert_statement(self.engine, Snapshot.__table__), snapshots)
-            # A product seen again in this crawl (duplicate, rerun batch) keeps one sighting: the last copy's.
-            sighting = upsert_statement(self.engine, CrawlProduct.__table__)
-            sighting = sighting.on_conflict_do_update(
-                index_elements=["site", "crawl_id", "product_id"],
-                set_={"fingerprint": sighting.excluded.fingerprint},
-            )
-            session.execute(sighting, sightings)
+            if sightings:
+                # A product seen again in this crawl, more complete, keeps one sighting: the better copy's.
+                sighting = upsert_statement(self.engine, CrawlProduct.__table__)
+                sighting = sighting.on_conflict_do_update(
+                    index_elements=["site", "crawl_id", "product_id"],
+                    set_={"fingerprint": sighting.excluded.fingerprint},
+                )
+                session.execute(sighting, sightings)
             if changes:
                 session.execute(upsert_statement(self.engine, Change.__table__), changes)
         self._ensure_statistics()
@@ -300,9 +314,12 @@ class CrawlWriter:
             seen = session.scalar(
                 select(func.count()).where(Product.site == self.site, Product.last_crawl_id == self.crawl_id)
             )
+            stats = merge_stats(self._previous_stats, stats)
             previous = self._baseline(session, max_error_rate)
             problems = self._problems(finish_reason, stats, seen or 0, previous, max_error_rate, min_seen_share)
             status = status_override or ("partial" if problems else "finished")
+            if finish_reason == "shutdown" and status_override is None:
+                status = "cancelled"  # stopped on request (Ctrl-C, SIGTERM, a Scrapyd cancel): resumable
             removed = 0
             if status == "finished":
                 removed = self._record_removals(session)
@@ -412,6 +429,25 @@ def _parse_time(value: object) -> datetime | None:
 def _json_safe(stats: dict[str, Any]) -> dict[str, Any]:
     """Scrapy stats hold datetimes: as ISO strings they fit a JSON column."""
     return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in stats.items()}
+
+
+def merge_stats(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """The stats of a crawl that ran in parts (stopped, then resumed): counts add up, maxima stay
+    maxima, the start is the first part's; anything else is the last part's."""
+    if not before:
+        return after
+    merged = dict(after)
+    for key, old in before.items():
+        new = after.get(key)
+        if key == "start_time":
+            merged[key] = old
+        elif isinstance(old, bool) or not isinstance(old, int | float):
+            merged.setdefault(key, old)
+        elif new is None:
+            merged[key] = old
+        elif isinstance(new, int | float) and not isinstance(new, bool):
+            merged[key] = max(old, new) if key.endswith("max") or "max_" in key else old + new
+    return merged
 
 
 def iter_chunks(items: Iterable[Any], size: int) -> Iterable[list[Any]]:

@@ -1,0 +1,1 @@
+"""Downloader middlewares: retries with backoff, rotating proxies, ban detection."""
