@@ -3,7 +3,9 @@
 1. A 5,000-product HTML shop (knitshop: PrestaShop, sitemap discovery, no API) crawled with
    the project's full settings and pipelines, then with bare Scrapy: pages/s, ratio, peak RSS.
 2. Requests per product for the API-backed demo shops, with and without product pages.
-3. Storage (``bench/storage.py``), then exports (``bench/exports.py``): full.csv and the workbook
+3. The fault run (``bench/faults.py``): every demo fault on, three proxies, one banned early:
+   products captured, retries, bans, seconds.
+4. Storage (``bench/storage.py``), then exports (``bench/exports.py``): full.csv and the workbook
    for 100,000 products, seconds and peak RSS.
 """
 
@@ -62,6 +64,7 @@ def main() -> None:
                 f"  {site:16s} with product pages {full['requests'] / max(full['items'], 1):5.2f}   "
                 f"API only {api_only['requests'] / max(api_only['items'], 1):5.3f}  ({full['items']} products)"
             )
+    subprocess.run([sys.executable, str(ROOT / "bench" / "faults.py")], cwd=ROOT, check=True)
     subprocess.run([sys.executable, str(ROOT / "bench" / "storage.py")], cwd=ROOT, check=True)
     subprocess.run([sys.executable, str(ROOT / "bench" / "exports.py")], cwd=ROOT, check=True)
 

@@ -81,6 +81,7 @@ def test_a_crawl_through_proxies_survives_every_fault_and_a_burned_proxy(faulty_
     finally:
         fetch(f"{faulty_shop.root}__demo__/faults?spec=")
     assert_finished(run)
+    assert "Deprecat" not in run.output  # the library's spider-argument methods are wrapped
 
     # 100% of the catalog, once each, each as the shop shows it (nothing made up from a cut page).
     truth = catalog_truth(faulty_shop)
