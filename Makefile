@@ -4,12 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install chromium libreoffice demo test lint format bench crawl clean migrate
+.PHONY: help install chromium libreoffice demo test lint format bench crawl clean migrate scrapyd scrapyd-bg scrapyd-stop deploy crontab
 
 help:
 	@echo "make demo [DAY=2]  crawl the seven demo shops (as they are on DAY) and print what changed"
 	@echo "make test    lint (ruff) and run the tests"
 	@echo "make bench   benchmarks: pages/s (project vs bare Scrapy), peak RSS, requests/product"
+	@echo "make scrapyd | scrapyd-bg | scrapyd-stop   Scrapyd (foreground | background | stop); config/scrapyd.env"
+	@echo "make deploy  deploy the project to Scrapyd (scrapyd-deploy)"
+	@echo "make crontab print the cron lines that schedule each shop through Scrapyd (scrapy crontab --install installs them)"
 	@echo "make crawl SITE=knitshop [BASE_URL=...] [RESUME=1]   crawl one shop (politely); RESUME=1 goes on with its stopped crawl"
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
@@ -54,3 +57,19 @@ migrate: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
+
+# Scrapyd (scrapyd.conf; address and credentials from the environment or config/scrapyd.env).
+scrapyd: install
+	$(BIN)/python -m ecommerce_scraper.ops.scrapyd run
+
+scrapyd-bg: install
+	$(BIN)/python -m ecommerce_scraper.ops.scrapyd start
+
+scrapyd-stop: install
+	$(BIN)/python -m ecommerce_scraper.ops.scrapyd stop
+
+deploy: install
+	$(BIN)/python -m ecommerce_scraper.ops.scrapyd deploy
+
+crontab: install
+	$(BIN)/scrapy crontab

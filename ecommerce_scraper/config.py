@@ -1,5 +1,9 @@
 """``config/sites.json``: the shops, validated at start-up with clear errors.
 
+The file itself is package data, ``ecommerce_scraper/data/sites.json`` (``config/sites.json``
+is a link to it), read through ``importlib.resources``: a Scrapyd egg carries it, and a crawl
+finds it whatever its working directory. ``SITES_CONFIG`` names another file instead.
+
 A wrong guess about a real shop (its URL, its platform, a selector) is fixed here, not in
 code. Errors name the file and the field: ``config/sites.json: sites.knitshop.base_url:
 Input should be a valid URL``.
@@ -9,13 +13,19 @@ from __future__ import annotations
 
 import json
 import os
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Literal
 
+from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 PLATFORMS = ("woocommerce", "shopify", "prestashop", "opencart", "magento2", "none")
-DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "sites.json"
+#: The shops file in a source checkout (where config/sites.json links to).
+DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent / "data" / "sites.json"
+#: How messages name the packaged file.
+DEFAULT_CONFIG_NAME = "config/sites.json"
 
 
 class ConfigError(Exception):
@@ -83,6 +93,16 @@ class SiteConfig(BaseModel):
     )
     selectors: Selectors = Field(default_factory=Selectors)
 
+    @field_validator("schedule")
+    @classmethod
+    def _cron_expression(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = " ".join(value.split())
+        if not croniter.is_valid(value):
+            raise ValueError(f"{value!r} is not a cron expression (minute hour day month weekday, e.g. '0 3 * * *')")
+        return value
+
     @field_validator("base_url")
     @classmethod
     def _absolute_http_url(cls, value: str) -> str:
@@ -113,20 +133,24 @@ class SitesFile(BaseModel):
     sites: dict[str, SiteConfig]
 
 
-def config_path() -> Path:
-    """``SITES_CONFIG`` from the environment, else ``config/sites.json`` of the project."""
-    return Path(os.environ.get("SITES_CONFIG") or DEFAULT_CONFIG_PATH)
+def config_source() -> tuple[Path | Traversable, str]:
+    """Where the shops file is read from, and its name for messages: ``SITES_CONFIG`` when set,
+    else the packaged file (in a checkout, an installed package or a zipped egg alike)."""
+    explicit = os.environ.get("SITES_CONFIG")
+    if explicit:
+        return Path(explicit), explicit
+    return resources.files("ecommerce_scraper") / "data" / "sites.json", DEFAULT_CONFIG_NAME
 
 
 def load_sites(path: Path | str | None = None) -> SitesFile:
     """Read and validate the sites file; raise :class:`ConfigError` naming file and field."""
-    path = Path(path) if path is not None else config_path()
+    source, name = (Path(path), str(path)) if path is not None else config_source()
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = json.loads(source.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found (set SITES_CONFIG or create it)") from None
+        raise ConfigError(f"{name}: file not found (set SITES_CONFIG or create it)") from None
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+        raise ConfigError(f"{name}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
     if isinstance(raw, dict) and isinstance(raw.get("sites"), dict):
         # The key names the site: fill ``name`` so entries needn't repeat it.
         for key, entry in raw["sites"].items():
@@ -138,11 +162,12 @@ def load_sites(path: Path | str | None = None) -> SitesFile:
         problems = "; ".join(
             f"{'.'.join(str(part) for part in err['loc']) or '(top level)'}: {err['msg']}" for err in exc.errors()
         )
-        raise ConfigError(f"{path}: {problems}") from None
+        raise ConfigError(f"{name}: {problems}") from None
 
 
 def site_config(name: str, path: Path | str | None = None) -> SiteConfig:
     sites = load_sites(path).sites
     if name not in sites:
-        raise ConfigError(f"{path or config_path()}: sites.{name}: missing (known: {', '.join(sorted(sites))})")
+        where = path or config_source()[1]
+        raise ConfigError(f"{where}: sites.{name}: missing (known: {', '.join(sorted(sites))})")
     return sites[name]

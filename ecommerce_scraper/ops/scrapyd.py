@@ -1,0 +1,223 @@
+"""Scrapyd for this project, and deploying to it.
+
+``python -m ecommerce_scraper.ops.scrapyd run|start|stop|status|deploy`` (``make scrapyd``,
+``make scrapyd-bg``, ``make scrapyd-stop``, ``make deploy``):
+
+- Scrapyd runs in its data directory (``SCRAPYD_DATA_DIR``, default ``.scrapyd/`` in the project)
+  with a copy of the project's ``scrapyd.conf``, so its eggs, logs and job database land there.
+- Address, port, user name and password come from the environment or the env file
+  (:func:`~ecommerce_scraper.ops.operator_environment`): ``SCRAPYD_BIND_ADDRESS``,
+  ``SCRAPYD_HTTP_PORT``, ``SCRAPYD_USERNAME``, ``SCRAPYD_PASSWORD``, which Scrapyd itself reads.
+  Bound to anything but a loopback address, it refuses to start without both credentials.
+- Crawls started by Scrapyd inherit its environment: ``EXPORTS_DIR`` (default: the project's
+  ``exports/``) and a relative SQLite ``DATABASE_URL`` are made absolute first, so the files and
+  the database land where the operator said, not in Scrapyd's working directory.
+- ``start`` runs it in the background (pid file and log in the data directory) and waits until
+  it answers; ``stop`` ends it (SIGTERM: running crawls are cancelled cleanly, resumable).
+- ``deploy`` runs ``scrapyd-deploy`` (scrapyd-client) with ``SCRAPYD_URL`` and the credentials in
+  its environment (``scrapy.cfg``'s ``[deploy]`` reads them from there).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import configparser
+import ipaddress
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from . import DEFAULT_SCRAPYD_URL, PROJECT_DIR, OpsError, operator_environment
+
+CONF = PROJECT_DIR / "scrapyd.conf"
+PID_FILE = "scrapyd.pid"
+LOG_FILE = "scrapyd.log"
+
+
+def data_dir(env: dict[str, str]) -> Path:
+    return Path(env.get("SCRAPYD_DATA_DIR") or PROJECT_DIR / ".scrapyd").resolve()
+
+
+def is_loopback(address: str) -> bool:
+    if address in ("localhost", ""):
+        return address == "localhost"
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def _conf_value(name: str, default: str) -> str:
+    parser = configparser.ConfigParser()
+    parser.read(CONF, encoding="utf-8")
+    return parser.get("scrapyd", name, fallback=default)
+
+
+def prepare(env: dict[str, str]) -> tuple[Path, dict[str, str]]:
+    """The data directory (made, with the config in it) and Scrapyd's environment; ``OpsError``
+    when it must not start."""
+    bind = env.get("SCRAPYD_BIND_ADDRESS") or _conf_value("bind_address", "127.0.0.1")
+    user, password = env.get("SCRAPYD_USERNAME", ""), env.get("SCRAPYD_PASSWORD", "")
+    if not is_loopback(bind) and not (user and password):
+        raise OpsError(
+            f"refusing to start Scrapyd on {bind}: anyone who reaches it could run code; set SCRAPYD_USERNAME and "
+            "SCRAPYD_PASSWORD (in the environment or config/scrapyd.env), or bind to 127.0.0.1"
+        )
+    if ":" in user:
+        raise OpsError("SCRAPYD_USERNAME must not contain ':'")
+    folder = data_dir(env)
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(CONF, folder / "scrapyd.conf")  # Scrapyd reads ./scrapyd.conf
+    environment = dict(env)
+    exports = Path(env.get("EXPORTS_DIR") or PROJECT_DIR / "exports")
+    environment["EXPORTS_DIR"] = str(exports if exports.is_absolute() else (PROJECT_DIR / exports).resolve())
+    database = env.get("DATABASE_URL", "")
+    if database.startswith("sqlite:///") and not database.startswith("sqlite:////"):
+        environment["DATABASE_URL"] = "sqlite:///" + str((PROJECT_DIR / database.removeprefix("sqlite:///")).resolve())
+    return folder, environment
+
+
+def _scrapyd_command() -> list[str]:
+    return [sys.executable, "-m", "scrapyd"]
+
+
+def url_of(env: dict[str, str]) -> str:
+    bind = env.get("SCRAPYD_BIND_ADDRESS") or _conf_value("bind_address", "127.0.0.1")
+    port = env.get("SCRAPYD_HTTP_PORT") or _conf_value("http_port", "6800")
+    host = "127.0.0.1" if bind in ("0.0.0.0", "::", "") else bind  # noqa: S104 - reading, not binding
+    return f"http://{host}:{port}"
+
+
+def run(env: dict[str, str]) -> None:
+    """Scrapyd in the foreground (this process becomes it)."""
+    folder, environment = prepare(env)
+    print(f"Scrapyd at {url_of(env)}, data in {folder}, exports in {environment['EXPORTS_DIR']}", flush=True)
+    os.chdir(folder)
+    command = _scrapyd_command()
+    os.execve(command[0], command, environment)  # noqa: S606 - our own interpreter, no shell
+
+
+def start(env: dict[str, str], wait: float = 30.0) -> int:
+    """Scrapyd in the background; returns its pid once it answers."""
+    folder, environment = prepare(env)
+    running = _pid(folder)
+    if running is not None:
+        raise OpsError(f"Scrapyd already runs (pid {running}, {folder / PID_FILE}); `make scrapyd-stop` first")
+    with (folder / LOG_FILE).open("ab") as log:
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            _scrapyd_command(),
+            cwd=folder,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    (folder / PID_FILE).write_text(str(process.pid), encoding="utf-8")
+    url = url_of(env)
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            (folder / PID_FILE).unlink(missing_ok=True)
+            raise OpsError(f"Scrapyd exited at start (code {process.returncode}); see {folder / LOG_FILE}")
+        if answers(url, env):
+            print(f"Scrapyd runs at {url} (pid {process.pid}); log {folder / LOG_FILE}", flush=True)
+            return process.pid
+        time.sleep(0.2)
+    raise OpsError(f"Scrapyd did not answer at {url} within {wait:.0f} s; see {folder / LOG_FILE}")
+
+
+def stop(env: dict[str, str], wait: float = 60.0) -> None:
+    folder = data_dir(env)
+    pid = _pid(folder)
+    if pid is None:
+        print("Scrapyd is not running", flush=True)
+        return
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.2)
+    if _alive(pid):
+        raise OpsError(f"Scrapyd (pid {pid}) did not stop within {wait:.0f} s")
+    (folder / PID_FILE).unlink(missing_ok=True)
+    print(f"Scrapyd (pid {pid}) stopped", flush=True)
+
+
+def answers(url: str, env: dict[str, str]) -> bool:
+    request = urllib.request.Request(f"{url}/daemonstatus.json")  # noqa: S310 - http(s) URL built above
+    user, password = env.get("SCRAPYD_USERNAME"), env.get("SCRAPYD_PASSWORD")
+    if user and password:
+        token = base64.b64encode(f"{user}:{password}".encode()).decode()
+        request.add_header("Authorization", f"Basic {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=2) as response:  # noqa: S310
+            return json.loads(response.read()).get("status") == "ok"
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def deploy(env: dict[str, str]) -> None:
+    """``scrapyd-deploy`` with the target and credentials from the environment or env file."""
+    environment = {**env, "SCRAPYD_URL": (env.get("SCRAPYD_URL") or DEFAULT_SCRAPYD_URL).rstrip("/")}
+    environment.setdefault("SCRAPYD_USERNAME", "")
+    environment.setdefault("SCRAPYD_PASSWORD", "")
+    executable = Path(sys.executable).with_name("scrapyd-deploy")
+    result = subprocess.run([str(executable)], cwd=PROJECT_DIR, env=environment, check=False)  # noqa: S603
+    if result.returncode != 0:
+        raise OpsError(f"scrapyd-deploy failed (exit {result.returncode}) deploying to {environment['SCRAPYD_URL']}")
+
+
+def _pid(folder: Path) -> int | None:
+    try:
+        pid = int((folder / PID_FILE).read_text(encoding="utf-8").strip())
+    except (OSError, ValueError):
+        return None
+    return pid if _alive(pid) else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m ecommerce_scraper.ops.scrapyd", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("action", choices=("run", "start", "stop", "status", "deploy"))
+    args = parser.parse_args(argv)
+    env = operator_environment()
+    try:
+        if args.action == "run":
+            run(env)
+        elif args.action == "start":
+            start(env)
+        elif args.action == "stop":
+            stop(env)
+        elif args.action == "deploy":
+            deploy(env)
+        else:
+            up = answers(url_of(env), env)
+            print(f"Scrapyd at {url_of(env)}: {'running' if up else 'not answering'}")
+            return 0 if up else 1
+    except OpsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
