@@ -78,7 +78,8 @@ def jobs_dir(settings: BaseSettings) -> Path:
     return Path(explicit) if explicit else Path(settings.get("EXPORTS_DIR", "exports")) / "jobs"
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id exists (one of another user's counts too)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -120,7 +121,7 @@ def _usable(folder: Path, spider: str) -> Job | None:
         return None
     if job.state == "stopped":
         return job
-    if _process_alive(job.pid) and job.pid != os.getpid():
+    if process_alive(job.pid) and job.pid != os.getpid():
         raise UsageError(f"{folder}: crawl {job.crawl_id} is still running (pid {job.pid})", print_help=False)
     shutil.rmtree(folder, ignore_errors=True)
     logger.warning(

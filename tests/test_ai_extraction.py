@@ -25,10 +25,11 @@ from scrapy.settings import Settings
 from sqlalchemy import select
 
 from ecommerce_scraper.ai.cache import DatabaseAnswerCache
-from ecommerce_scraper.ai.llm import LLMConfig, LLMExtractor, retry_after_seconds
+from ecommerce_scraper.ai.llm import LLMConfig, LLMExtractor
 from ecommerce_scraper.ai.prompt import SYSTEM_PROMPT, estimate_tokens, product_text
 from ecommerce_scraper.ai.schema import ATTRIBUTE_FIELDS, Extraction
 from ecommerce_scraper.pipelines.attributes import llm_config, merge_answer
+from ecommerce_scraper.retry_after import retry_after_seconds
 from ecommerce_scraper.storage import db
 from ecommerce_scraper.storage.models import AIExtraction
 

@@ -98,6 +98,11 @@ def _crawl_with_config(config_text: str, tmp_path: Path) -> subprocess.Completed
         ('{"sites": {"knitshop": {"base_url": "https://k.example/", "platform": "wix"}}}', "sites.knitshop.platform"),
         ('{"sites": {"knitshop": {"base_url": "https://k.example/", "colour": "red"}}}', "sites.knitshop.colour"),
         ('{"sites": {"atmosphere": {"base_url": "https://a.example/"}}}', "sites.knitshop: missing"),
+        (
+            '{"sites": {"knitshop": {"base_url": "https://k.example/", "schedule": "61 3 * * *"}}}',
+            "sites.knitshop.schedule: Value error, '61 3 * * *' is not a cron expression",
+        ),
+        ('{"sites": {"knitshop": {"base_url": "https://k.example/", "proxies": "maybe"}}}', "sites.knitshop.proxies"),
     ],
 )
 def test_broken_config_fails_at_start_naming_file_and_field(config_text: str, expected: str, tmp_path: Path) -> None:

@@ -235,7 +235,7 @@ def test_first_crawl_long_lists_and_a_crawl_with_no_products(engine: Engine, tmp
     assert not page.css("svg#product-history polyline")
 
     # The next crawl saw nothing: partial, and the page says so at the top.
-    write_crawl(engine, "big", "b2", [], reason="shutdown")
+    write_crawl(engine, "big", "b2", [], reason="closespider_timeout")
     html = write_report(engine, exports, "big", "b2").read_text(encoding="utf-8")
     page = Selector(text=html)
     assert page.css("#status::text").get() == "partial"
@@ -260,7 +260,9 @@ def test_first_crawl_long_lists_and_a_crawl_with_no_products(engine: Engine, tmp
 def test_index_links_every_shop(engine: Engine, tmp_path: Path) -> None:
     exports = tmp_path / "exports"
     report = two_day_shop(engine, exports)
-    write_crawl(engine, "other", "o1", [state("x1", "Wool <b>bold</b>", "3.00", site="other")], reason="shutdown")
+    write_crawl(
+        engine, "other", "o1", [state("x1", "Wool <b>bold</b>", "3.00", site="other")], reason="closespider_timeout"
+    )
     write_master(engine, exports)
 
     path = write_index(engine, exports)

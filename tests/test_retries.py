@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from scrapy.http import Headers
 
-from ecommerce_scraper.middlewares.retry import BackoffRetryMiddleware, retry_after_seconds
+from ecommerce_scraper.middlewares.retry import BackoffRetryMiddleware
+from ecommerce_scraper.retry_after import retry_after_seconds
 
 from .conftest import demo_requests, fetch
 from .crawling import SITE, DemoShop, assert_finished, crawl, demo_shop

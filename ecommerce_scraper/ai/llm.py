@@ -29,20 +29,18 @@ because of the AI. The decisions:
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import logging
 import random
-import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
 import openai
 import pydantic
 
+from ..retry_after import retry_after_seconds
 from .prompt import cache_key, estimate_tokens, messages
 from .schema import YarnAttributes, found_values
 
@@ -345,32 +343,6 @@ class LLMExtractor:
         if kind not in self._logged:
             self._logged.add(kind)
             logger.warning(message + " (logged once per run)", *args)
-
-
-def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) -> float | None:
-    """The wait a response asks for: ``retry-after-ms``, else ``Retry-After`` in seconds or as an
-    HTTP date; ``None`` when absent or unreadable."""
-    milliseconds = headers.get("retry-after-ms")
-    if milliseconds:
-        try:
-            return max(0.0, float(milliseconds) / 1000)
-        except ValueError:
-            pass
-    value = (headers.get("retry-after") or "").strip()
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    current = now if now is not None else time.time()
-    return max(0.0, moment.timestamp() - current)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -124,7 +124,7 @@ STATUS_TONES: dict[str, str] = {
     "running": "info",
     "partial": "warn",
     "failed": "bad",
-    "cancelled": "bad",
+    "cancelled": "warn",  # stopped on request: resumable, not an error
     "aborted": "bad",
 }
 

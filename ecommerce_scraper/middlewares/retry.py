@@ -26,13 +26,9 @@ Stats: ``retry/backoff_seconds`` (total waited by retried requests), ``retry/ret
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import logging
 import random
 import time
-from collections.abc import Mapping
-from datetime import UTC
-from typing import Any
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
@@ -41,33 +37,9 @@ from scrapy.http import Response
 from scrapy.utils.asyncio import call_later
 from scrapy.utils.response import response_status_message
 
+from ..retry_after import retry_after_seconds
+
 logger = logging.getLogger(__name__)
-
-
-def retry_after_seconds(headers: Mapping[Any, Any], now: float | None = None) -> float | None:
-    """The wait a response asks for in ``Retry-After`` (seconds or an HTTP date); ``None`` without one.
-
-    ``headers`` may be Scrapy's (bytes values) or a plain mapping of strings.
-    """
-    raw = headers.get("Retry-After") or headers.get(b"Retry-After")
-    if isinstance(raw, list | tuple):
-        raw = raw[0] if raw else None
-    if isinstance(raw, bytes):
-        raw = raw.decode("latin-1")
-    value = (raw or "").strip()
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return max(0.0, moment.timestamp() - (time.time() if now is None else now))
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

@@ -35,6 +35,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from ..jobs import process_alive
 from . import DEFAULT_SCRAPYD_URL, PROJECT_DIR, OpsError, operator_environment
 
 CONF = PROJECT_DIR / "scrapyd.conf"
@@ -143,9 +144,9 @@ def stop(env: dict[str, str], wait: float = 60.0) -> None:
         return
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + wait
-    while time.monotonic() < deadline and _alive(pid):
+    while time.monotonic() < deadline and process_alive(pid):
         time.sleep(0.2)
-    if _alive(pid):
+    if process_alive(pid):
         raise OpsError(f"Scrapyd (pid {pid}) did not stop within {wait:.0f} s")
     (folder / PID_FILE).unlink(missing_ok=True)
     print(f"Scrapyd (pid {pid}) stopped", flush=True)
@@ -180,17 +181,7 @@ def _pid(folder: Path) -> int | None:
         pid = int((folder / PID_FILE).read_text(encoding="utf-8").strip())
     except (OSError, ValueError):
         return None
-    return pid if _alive(pid) else None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid if process_alive(pid) else None
 
 
 def main(argv: list[str] | None = None) -> int:
