@@ -87,6 +87,7 @@ JOBS_DIR = os.environ.get("JOBS_DIR")
 RESUME = False
 EXTENSIONS = {
     "ecommerce_scraper.jobs.CrawlJobs": 100,
+    "ecommerce_scraper.logs.ReadableLogs": 110,
 }
 
 # --- items --------------------------------------------------------------------------------

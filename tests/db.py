@@ -15,9 +15,10 @@ import secrets
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 #: The server and database the PostgreSQL runs use (trust auth on the loopback).
@@ -69,3 +70,18 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     finally:
         admin.dispose()
+
+
+def record_unseen_as_gone(writer: Any) -> None:
+    """Evidence for a crawl written straight through a ``CrawlWriter``: every known product it did
+    not see answered 404 (what the spider reports for a removed product's page)."""
+    from ecommerce_scraper.storage.models import Product
+
+    with writer.engine.connect() as connection:
+        unseen = connection.execute(
+            select(Product.product_id).where(
+                Product.site == writer.site, Product.removed_at.is_(None), Product.last_crawl_id != writer.crawl_id
+            )
+        ).scalars()
+        outcomes = [{"url": f"gone:{pid}", "outcome": "gone", "cause": "http_404", "product_id": pid} for pid in unseen]
+    writer.write_outcomes(outcomes)

@@ -43,7 +43,7 @@ from ecommerce_scraper.storage.state import to_state
 from ecommerce_scraper.storage.writer import CrawlWriter
 
 from .conftest import chromium_path, require_service
-from .db import sqlite_url
+from .db import record_unseen_as_gone, sqlite_url
 
 SITE = "yarnshop"
 SCRIPT_NAME = "<script>alert(1)</script>"
@@ -103,6 +103,7 @@ def write_crawl(
     writer = CrawlWriter(engine, site, crawl_id, site)
     writer.start()
     writer.write_batch(states)
+    record_unseen_as_gone(writer)
     writer.finish(reason, {"response_received_count": 40})
 
 

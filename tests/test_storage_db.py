@@ -25,7 +25,7 @@ from .db import POSTGRES_URL, postgres_available
 
 # The `database_url` fixture (sqlite + postgresql) comes from tests/db.py through conftest.py.
 
-TABLES = {"crawls", "products", "snapshots", "changes", "crawl_products", "exports", "ai_extractions"}
+TABLES = {"crawls", "products", "snapshots", "changes", "crawl_products", "exports", "ai_extractions", "page_outcomes"}
 NEXT_REVISION = "test_next"
 
 

@@ -59,7 +59,7 @@ from .crawling import (
     start_crawl,
     wait_until,
 )
-from .db import POSTGRES_URL, postgres_available
+from .db import POSTGRES_URL, postgres_available, record_unseen_as_gone
 
 PASSWORD = "s3cret"  # noqa: S105 - must never show up in any output
 
@@ -318,6 +318,7 @@ def writer_crawl(engine: Engine, crawl_id: str, states: list[dict[str, Any]], st
     writer = CrawlWriter(engine, SITE, crawl_id, SITE)
     writer.start()
     writer.write_batch(states)
+    record_unseen_as_gone(writer)
     return writer.finish(
         "finished",
         stats,

@@ -81,6 +81,9 @@ class DemoState:
     #: (site, path+query, status, arrival time as time.time()): the shops' request log
     requests: list[tuple[str, str, int, float]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: path -> status: pages that answer only that status (``/__demo__/fail``), e.g. products whose
+    #: page is broken (503) or gone (404) while the sitemap still lists them
+    failing: dict[str, int] = field(default_factory=dict)
     rng: random.Random = field(default_factory=lambda: random.Random(0))
 
     def __post_init__(self) -> None:
@@ -136,6 +139,10 @@ class DemoHandler(BaseHTTPRequestHandler):
             return self._send(DemoResponse.redirect(f"/{site}/"), head)
         if rest.startswith("media/"):
             return self._send(DemoResponse(_PIXEL, 200, "image/gif"), head)
+        failing = state.failing.get(path)
+        if failing is not None:
+            page = DemoResponse(f"<html><body><h1>{failing}</h1></body></html>", failing)
+            return self._send(page, head, site, parts)
         fault = self._fault()
         if fault == "reset":
             self._record(site, parts, 0)
@@ -245,6 +252,11 @@ class DemoHandler(BaseHTTPRequestHandler):
             with state.lock:
                 state.faults = faults
             return DemoResponse.json({"ok": True})
+        if path == "/__demo__/fail":  # ?status=503&path=/site/p1&path=/site/p2 (no path: none fail)
+            status = int((query.get("status") or ["503"])[0])
+            with state.lock:
+                state.failing = dict.fromkeys(query.get("path") or [], status)
+            return DemoResponse.json({"failing": len(state.failing)})
         if path == "/__demo__/day":
             day = int((query.get("d") or [state.day])[0])
             with state.lock:

@@ -336,7 +336,8 @@ DIFF_COLUMNS: tuple[Column, ...] = (
         "change_type",
         "`new`, `removed`, `price_down`, `price_up`, `price_changed` (a price appeared or went), "
         "`sale_started`, `sale_ended`, `out_of_stock`, `back_in_stock`, `availability_changed`, `renamed`, "
-        "`field_changed`, `variant_added`, `variant_removed`, `variant_price_changed`, `variant_stock_changed`",
+        "`field_changed`, `variant_added`, `variant_removed`, `variant_price_changed`, `variant_stock_changed`, "
+        "`shop_moved` (once per crawl, product id `*`: the shop answers at another host)",
     ),
     PRODUCT_ID,
     URL,
@@ -374,6 +375,7 @@ SUMMARY_COLUMNS: tuple[Column, ...] = (
     _integer("new", "of which new products"),
     _integer("removed", "of which removed products"),
     _integer("out_of_stock", "of which products that went out of stock"),
+    _integer("unverified", "known products the last crawl could not check (their pages failed): kept as they were"),
     _code("last_crawl", "the shop's last crawl id"),
     _date("last_crawl_at", "when it started"),
     _code("status", "`finished`, `partial` (files in its own folder only), `failed`, ..."),

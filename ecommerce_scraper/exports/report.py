@@ -785,6 +785,7 @@ def report_context(engine: Engine, exports_dir: str | os.PathLike[str], site: st
         "status_tone": STATUS_TONES.get(crawl.status, "bad"),
         "status_explained": STATUS_EXPLAINED.get(crawl.status, ""),
         "finished": crawl.status == "finished",
+        "shop_moved": (crawl.stats or {}).get("shop_moved"),
         "responses": int((crawl.stats or {}).get("response_received_count") or 0),
         "duration": duration(crawl.started_at, crawl.finished_at),
         "first_crawl": _is_first_crawl(engine, crawl),

@@ -290,6 +290,7 @@ def write_master(engine: Engine, exports_dir: str | os.PathLike[str]) -> Path:
                     "average_price": summary.average_price,
                     "currency": summary.currency,
                     "changes": crawl.changes_count,
+                    "unverified": crawl.unverified_count,
                     "last_crawl": crawl.crawl_id,
                     "last_crawl_at": crawl.started_at,
                     "status": crawl.status,

@@ -30,6 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from twisted.internet.defer import DeferredLock
 from twisted.internet.threads import deferToThread
 
+from .. import signals as project_signals
 from ..exports.tree import write_crawl_exports, write_master
 from ..storage.db import DatabaseError, database_url, mask_url, open_database
 from ..storage.state import to_state
@@ -68,7 +69,11 @@ class StoragePipeline:
         self.batches: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.lock = DeferredLock()  # one batch at a time: their order is the crawl's order
         self.database_down = False
+        #: site -> product pages that failed or are gone, waiting for the next batch
+        self.outcomes: dict[str, list[dict[str, Any]]] = defaultdict(list)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.page_outcome, signal=project_signals.page_outcome)
+        crawler.signals.connect(self.known_products, signal=project_signals.known_products)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoragePipeline:
@@ -82,8 +87,9 @@ class StoragePipeline:
         logger.info("storing products in %s", mask_url(self.url))
         self.load_spool()
         spider = spider or self.crawler.spider
-        if spider is not None and getattr(spider, "site", None) is not None:
-            self.writer_for(spider.name)  # a shop crawl is recorded even if it finds nothing
+        # Every shop of the crawl is recorded, even one that can't be reached or shows nothing.
+        for site in getattr(spider, "site_names", list)():
+            self.writer_for(site)
 
     def writer_for(self, site: str) -> CrawlWriter:
         writer = self.writers.get(site)
@@ -107,14 +113,36 @@ class StoragePipeline:
 
     async def flush(self, site: str) -> None:
         batch, self.batches[site] = self.batches[site], []
-        if batch:
-            await maybe_deferred_to_future(self.lock.run(deferToThread, self._write, site, batch))
+        outcomes, self.outcomes[site] = self.outcomes[site], []
+        if batch or outcomes:
+            await maybe_deferred_to_future(self.lock.run(deferToThread, self._write, site, batch, outcomes))
 
-    def _write(self, site: str, batch: list[dict[str, Any]]) -> None:
+    # --- what the spider tells and asks -------------------------------------------------
+
+    def page_outcome(self, site: str, url: str, outcome: str, cause: str, product_id: str | None = None) -> None:
+        self.outcomes[site].append({"url": url, "outcome": outcome, "cause": cause[:100], "product_id": product_id})
+
+    def known_products(self, site: str, reason: str) -> list[tuple[str, str]]:
+        """Answer the spider's :data:`~ecommerce_scraper.signals.known_products` question.
+
+        Blocking, in the reactor: asked once per shop at its start and once at the crawl's idle end,
+        one indexed query each (the writer thread is idle then, or merely batching).
+        """
+        if self.database_down or not hasattr(self, "engine"):
+            return []
+        pending = {str(state["product_id"]) for state in self.batches.get(site, [])}
+        try:
+            return self.writer_for(site).known_products(reason, pending)
+        except SQLAlchemyError as exc:
+            logger.warning("%s: could not list known products (%s)", site, str(exc).splitlines()[0])
+            return []
+
+    def _write(self, site: str, batch: list[dict[str, Any]], outcomes: list[dict[str, Any]] | None = None) -> None:
         stats = self.crawler.stats
         if not self.database_down:
             started = time.perf_counter()
             try:
+                self.writer_for(site).write_outcomes(outcomes or [])
                 changes = self.writer_for(site).write_batch(batch)
             except SQLAlchemyError as exc:
                 self.database_down = True
@@ -125,6 +153,8 @@ class StoragePipeline:
                     self.spool_dir,
                 )
             else:
+                if not batch:
+                    return
                 elapsed = time.perf_counter() - started
                 stats.inc_value("storage/items_written", len(batch))
                 stats.inc_value("storage/changes", changes)
@@ -183,7 +213,7 @@ class StoragePipeline:
     # --- closing ----------------------------------------------------------------------
 
     async def close_spider(self, spider: Spider | None = None) -> None:
-        for site in list(self.batches):
+        for site in list(self.batches.keys() | self.outcomes.keys()):
             await self.flush(site)
 
     async def spider_closed(self, spider: Spider, reason: str) -> None:
@@ -211,14 +241,16 @@ class StoragePipeline:
             stats.set_value(f"storage/{site}/status", outcome.status)
             stats.set_value(f"storage/{site}/changes", outcome.changes)
             stats.set_value(f"storage/{site}/removed", outcome.removed)
+            stats.set_value(f"storage/{site}/unverified", outcome.unverified)
             logger.info(
-                "%s crawl %s: %s, %d products seen, %d changes, %d removed",
+                "%s crawl %s: %s, %d products seen, %d changes, %d removed, %d unverified",
                 site,
                 writer.crawl_id,
                 outcome.status,
                 outcome.seen,
                 outcome.changes,
                 outcome.removed,
+                outcome.unverified,
             )
             if self.export_files:
                 await self._export(writer)

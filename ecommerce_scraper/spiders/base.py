@@ -23,15 +23,16 @@ from typing import Any, Self
 from urllib.parse import urlsplit
 
 from protego import Protego
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest, UsageError
+from scrapy.exceptions import DontCloseSpider, UsageError
 from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
+from .. import signals as project_signals
 from ..config import ConfigError, SiteConfig, load_sites
 from ..extraction import css, heuristic
 from ..extraction.merge import finalize, merge_partials
@@ -45,6 +46,7 @@ from ..normalize import canonicalize_url, product_id_from_url
 from ..pipelines.attributes import llm_config
 from ..pipelines.storage import check_database
 from ..platforms import Platform, detect_platform, platform_class
+from .failures import failure_cause, is_gone, original_url, unreachable_reason
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +81,7 @@ class Shop:
     pending_sitemaps: int = 0
     product_urls_from_sitemaps: int = 0
     listing_started: bool = False
+    unreachable: str | None = None  # why the shop could not be reached at all, in words
 
     def __post_init__(self) -> None:
         self.javascript = self.config.javascript
@@ -152,6 +155,7 @@ class CatalogSpider(Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         # The job folder names the crawl: a resumed crawl goes on under its first id.
         spider.crawl_id = crawler.settings.get("CRAWL_ID") or spider.crawl_id
+        crawler.signals.connect(spider.check_unseen_products, signal=signals.spider_idle)
         return spider
 
     #: Whether pages may be switched to the browser when they look like a JavaScript app.
@@ -160,6 +164,9 @@ class CatalogSpider(Spider):
 
     #: Send requests through the rotating proxies (ecommerce_scraper.middlewares.proxies).
     use_proxies: bool = False
+    #: Whether the crawl walks whole catalogs, so that a known product it did not meet is
+    #: fetched once more before the crawl closes (a crawl of given pages only does not).
+    walks_catalogs: bool = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -168,6 +175,8 @@ class CatalogSpider(Spider):
         self.crawl_id = new_crawl_id()  # replaced by the job's in from_crawler
         # Kept in the job folder by Scrapy's SpiderState (JOBDIR), restored when the crawl resumes.
         self.state: dict[str, Any] = {}
+        self.failed_urls: set[str] = set()  # product pages that failed or are gone (logged once each)
+        self.unseen_checked = False
 
     # --- requests -----------------------------------------------------------------------
 
@@ -202,6 +211,7 @@ class CatalogSpider(Spider):
         if learnt:
             shop.recall(learnt)
         self.shops[shop.base_url] = shop
+        self.crawler.stats.set_value(f"shop/{shop.name}/base_url", shop.base_url)
         return shop
 
     def remember(self, shop: Shop) -> None:
@@ -225,6 +235,8 @@ class CatalogSpider(Spider):
             self.remember(shop)
         self.crawler.stats.set_value(f"shop/{shop.name}/platform", shop.platform.name)
         self.logger.info("%s: platform %s", shop.name, shop.platform.name)
+        # What the last crawl could not check goes first (the platform is known by now).
+        yield from self.known_product_requests(shop, "unverified", priority=10)
         api = shop.platform.api_requests()
         if api:
             for request in api:
@@ -356,6 +368,10 @@ class CatalogSpider(Spider):
             return
         if api_product is not None or self.is_product_page(shop, response):
             yield from self.emit(shop, api_product, response)
+            checking = response.meta.get("checking_product")
+            if checking is not None and response.meta.get("emitted_product_id") not in (None, checking):
+                # The known product's page now shows another product: it is gone under that id.
+                self.report_page(shop, response.request, "gone", "now another product")
         elif not shop.javascript and self.detect_javascript and looks_like_app_shell(response):
             self.logger.info("%s: %s needs JavaScript; rendering it in Chromium", shop.name, response.url)
             shop.javascript = True
@@ -367,6 +383,10 @@ class CatalogSpider(Spider):
         else:
             self.crawler.stats.inc_value("pages/not_product")
             self.logger.debug("%s: no product on %s", shop.name, response.url)
+            if response.meta.get("checking_product") is not None:
+                moved = response.url != original_url(response.request)
+                cause = "redirected to a page with no product" if moved else "no product on its page"
+                self.report_page(shop, response.request, "gone", cause)
 
     def retry_truncated(self, shop: Shop, response: TextResponse, api_product: dict | None) -> Iterator[Any]:
         tries = response.meta.get("truncation_retries", 0)
@@ -413,6 +433,8 @@ class CatalogSpider(Spider):
             self.logger.warning("%s: no product data on %s; skipped", shop.name, url)
             return
         item = self.build_item(shop, finalize(data), seo, url)
+        if response is not None:
+            response.meta["emitted_product_id"] = item["product_id"]
         key = (item["site"], item["product_id"])
         if key in self.seen_product_ids:
             self.crawler.stats.inc_value("products/duplicate_urls")
@@ -462,17 +484,101 @@ class CatalogSpider(Spider):
         return item
 
     def on_error(self, failure: Failure) -> Iterator[Any]:
+        """A request that got no usable answer: counted by cause, logged once, never taken for a
+        removed product unless the shop said so (404/410)."""
         request = failure.request  # type: ignore[attr-defined]
         shop = self.shops.get(request.meta.get("shop", ""))
-        if failure.check(IgnoreRequest):  # robots.txt said no: politeness, not an error
-            self.logger.debug("%s: not fetching %s: %s", shop.name if shop else "?", request.url, failure.value)
-            return
-        self.crawler.stats.inc_value("errors/requests")
-        self.logger.error("%s: %s failed: %s", shop.name if shop else "?", request.url, failure.getErrorMessage())
+        cause = failure_cause(failure)
+        stats = self.crawler.stats
+        gone = is_gone(cause)
+        stats.inc_value(f"pages/{'gone' if gone else 'failed'}/{cause}")
+        if not gone and cause != "robots":
+            stats.inc_value("pages/failed")
+        if shop is not None and request.callback == self.parse_home and unreachable_reason(failure):
+            self.shop_unreachable(shop, request, failure)
+        elif shop is not None and request.callback == self.parse_home:
+            # The shop answers, but not at its home page (moved, redesigned): its sitemaps may know.
+            self.logger.warning("%s: home page %s failed (%s); trying its sitemaps", shop.name, request.url, cause)
+            yield from self.discover_sitemaps(shop)
+        elif shop is not None and request.cb_kwargs.get("follow") is False:
+            self.report_page(shop, request, "gone" if gone else "failed", cause, failure.getErrorMessage())
+        elif cause != "robots":  # a listing, sitemap or API page: the routes fall back on their own
+            self.logger.warning("%s: %s failed (%s)", shop.name if shop else "?", request.url, cause)
         api_product = request.cb_kwargs.get("api_product")
         if shop and api_product is not None:
             # The API already told us the product: a dead product page must not lose it.
             yield from self.emit(shop, api_product, None)
+
+    def report_page(self, shop: Shop, request: Request, outcome: str, cause: str, detail: str = "") -> None:
+        """Tell the storage what happened to a product page: ``gone`` (evidence that its product was
+        removed) or ``failed`` (its product keeps its state, unverified). Logged once per URL."""
+        url = canonicalize_url(original_url(request))
+        if url not in self.failed_urls:
+            self.failed_urls.add(url)
+            if cause != "robots":
+                self.logger.warning(
+                    "%s: product page %s %s (%s)", shop.name, url, "is gone" if outcome == "gone" else "failed", cause
+                )
+        self.crawler.signals.send_catch_log(
+            project_signals.page_outcome,
+            site=shop.name,
+            url=url,
+            outcome=outcome,
+            cause=cause,
+            product_id=request.meta.get("checking_product"),
+        )
+
+    def shop_unreachable(self, shop: Shop, request: Request, failure: Failure) -> None:
+        """The home page got no answer: one line a shop owner understands, kept for the crawl record."""
+        reason = unreachable_reason(failure)
+        host = urlsplit(request.url).netloc
+        line = f"{host}: {reason} — {self.where_the_url_is(shop)}"
+        shop.unreachable = line
+        self.crawler.stats.set_value(f"shop/{shop.name}/unreachable", line)
+        self.logger.error("%s", line)
+
+    def where_the_url_is(self, shop: Shop) -> str:
+        return "check the URL and the network"
+
+    # --- known products the crawl has not met ---------------------------------------------
+
+    def known_product_requests(self, shop: Shop, reason: str, priority: int = 0) -> Iterator[Request]:
+        """Requests for the known products of ``shop`` that the storage says need fetching
+        (``reason``: see :data:`~ecommerce_scraper.signals.known_products`)."""
+        answers = self.crawler.signals.send_catch_log(project_signals.known_products, site=shop.name, reason=reason)
+        for _, known in answers:
+            if not isinstance(known, list):
+                continue  # a receiver that failed (logged by send_catch_log)
+            for product_id, url in known:
+                if not url or not shop.owns(url) or (shop.name, product_id) in self.seen_product_ids:
+                    continue
+                if canonicalize_url(url) in self.failed_urls:
+                    continue  # failed or gone in this crawl already: counted once
+                request = self.page_request(shop, url, self.parse_page, follow=False)
+                request.meta["checking_product"] = product_id
+                # First thing in a crawl, the duplicate filter keeps discovery from fetching it again;
+                # at the end, a page fetched already (redirected to another product, say) is checked anew.
+                yield request.replace(priority=priority, dont_filter=reason == "unseen")
+
+    def check_unseen_products(self) -> None:
+        """Before the crawl closes, fetch once the known products it did not meet: a product is
+        reported removed only when its own page says so (404/410, or no product there any more)."""
+        if self.unseen_checked or not self.walks_catalogs:
+            return
+        self.unseen_checked = True
+        requests = [
+            request
+            for shop in self.shops.values()
+            if shop.unreachable is None
+            for request in self.known_product_requests(shop, "unseen")
+        ]
+        if not requests:
+            return
+        self.logger.info("checking %d known products this crawl did not meet", len(requests))
+        self.crawler.stats.inc_value("products/checked_unseen", len(requests))
+        for request in requests:
+            self.crawler.engine.crawl(request)
+        raise DontCloseSpider
 
 
 class ShopSpider(CatalogSpider):
@@ -509,6 +615,7 @@ class ShopSpider(CatalogSpider):
     def __init__(self, base_url: str | None = None, product_pages: str | bool | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         update: dict[str, Any] = {}
+        self.base_url_given = bool(base_url)
         if base_url:
             update["base_url"] = base_url
         if product_pages is not None:
@@ -518,6 +625,14 @@ class ShopSpider(CatalogSpider):
 
     async def start(self) -> AsyncIterator[Request]:
         yield self.start_shop(Shop(self.name, self.site.base_url, self.site))
+
+    def site_names(self) -> list[str]:
+        return [self.name]
+
+    def where_the_url_is(self, shop: Shop) -> str:
+        if self.base_url_given:
+            return "check the base_url argument or the network"
+        return "check the URL in config/sites.json or the network"
 
 
 def iter_urls(value: str | Iterable[str]) -> list[str]:

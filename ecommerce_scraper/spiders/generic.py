@@ -52,6 +52,7 @@ class GenericSpider(CatalogSpider):
         if not self.urls:
             raise ValueError("generic: give the shop(s) to crawl: -a url=URL[,URL...]")
         self.follow = parse_bool("follow", follow)
+        self.walks_catalogs = self.follow
         self.configs = []
         for target in self.urls:
             root = shop_root(target) if self.follow else f"{urlsplit(target).scheme}://{urlsplit(target).netloc}/"
@@ -74,6 +75,12 @@ class GenericSpider(CatalogSpider):
             else:
                 self.register(shop)
                 yield self.page_request(shop, target, self.parse_single).replace(dont_filter=True)
+
+    def site_names(self) -> list[str]:
+        return list(dict.fromkeys(config.name for config in self.configs))
+
+    def where_the_url_is(self, shop: Shop) -> str:
+        return "check the URL given with -a url= or the network"
 
     def parse_single(self, response: Response) -> Iterator[Any]:
         """One given page: detect its platform from the page itself, then extract it."""

@@ -30,7 +30,9 @@ Rules
    shop stopped saying, ``None`` -> in_stock/backorder/preorder) -> ``availability_changed``.
 5. name (field ``"name"``) changed -> ``renamed`` with old/new names.
 6. each of :data:`WATCHED_FIELDS`, in that order, changed -> ``field_changed`` with the
-   field name and old/new values (lists/dicts written as sorted-key JSON).
+   field name and old/new values (lists/dicts written as sorted-key JSON). A URL whose scheme
+   or host alone changed is not a change of the product: the shop moved (the writer records
+   that once per crawl, as ``shop_moved``).
 7. variants, matched by key: sku, else name, else the options as
    ``json.dumps(options, sort_keys=True, ensure_ascii=False)`` (all whitespace-normalized;
    when two variants of one state share a key, the first in fingerprint order counts).
@@ -51,6 +53,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 from itemadapter import ItemAdapter
 
@@ -71,6 +74,9 @@ WATCHED_FIELDS: tuple[str, ...] = (
     "og_description",
     "canonical_url",
 )
+
+#: Fields holding a URL of the shop: a change of scheme or host alone is the shop's, not the product's.
+URL_FIELDS = frozenset({"canonical_url"})
 
 #: Longest old/new value written to a change row.
 MAX_VALUE_CHARS = 500
@@ -180,9 +186,25 @@ def _field_changes(before: Any, after: Any) -> list[ChangeRecord]:
     records = []
     for field in WATCHED_FIELDS:
         old, new = _display(before(field)), _display(after(field))
-        if old != new:
+        if old != new and not (field in URL_FIELDS and _same_page(old, new)):
             records.append(ChangeRecord("field_changed", field, None, _clip(old), _clip(new)))
     return records
+
+
+def host_of(url: Any) -> str | None:
+    """``scheme://host`` of a URL, or ``None``."""
+    if not isinstance(url, str) or not url:
+        return None
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else None
+
+
+def _same_page(old: str | None, new: str | None) -> bool:
+    """Two URLs that differ only in scheme and host (http -> https, a new domain, a staging copy)."""
+    if old is None or new is None:
+        return False
+    a, b = urlsplit(old), urlsplit(new)
+    return (a.path, a.query) == (b.path, b.query)
 
 
 def _variant_changes(old_variants: Any, new_variants: Any) -> list[ChangeRecord]:

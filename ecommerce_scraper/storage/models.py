@@ -9,6 +9,8 @@
   *sighting*): with the snapshots this regenerates any stored crawl's product list.
 - ``exports``: files written from a crawl (path, kind, rows, checksum).
 - ``ai_extractions``: the AI extraction cache (one answer per model, prompt and product text).
+- ``page_outcomes``: the product pages a crawl could not read, or found gone: the evidence a
+  removal rests on, and what keeps an unread product's state.
 
 Money is ``Numeric`` (``Decimal`` in Python). Full product states are JSON with prices as
 decimal strings, so nothing passes through a float.
@@ -52,6 +54,8 @@ class Crawl(Base):
     items_count: Mapped[int] = mapped_column(Integer, default=0)
     errors_count: Mapped[int] = mapped_column(Integer, default=0)
     changes_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: known products this crawl neither saw nor found gone (their pages failed): kept as they were
+    unverified_count: Mapped[int] = mapped_column(Integer, default=0)
     stats: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
 
 
@@ -104,7 +108,7 @@ class Change(Base):
     product_id: Mapped[str] = mapped_column(String(255))
     #: new, removed, price_down, price_up, sale_started, sale_ended, back_in_stock,
     #: out_of_stock, renamed, variant_added, variant_removed, variant_price_changed,
-    #: variant_stock_changed
+    #: variant_stock_changed, shop_moved (once per crawl, product_id "*": the shop's host changed)
     change_type: Mapped[str] = mapped_column(String(40), index=True)
     field: Mapped[str | None] = mapped_column(String(100))
     variant_sku: Mapped[str | None] = mapped_column(String(255))
@@ -163,3 +167,17 @@ class AIExtraction(Base):
     input_tokens: Mapped[int] = mapped_column(Integer, default=0)
     output_tokens: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PageOutcome(Base):
+    """A product page of a crawl that failed (``failed``: its product keeps its state) or is gone
+    (``gone``: 404/410, or no product there any more: evidence for a removal)."""
+
+    __tablename__ = "page_outcomes"
+
+    site: Mapped[str] = mapped_column(String(100), primary_key=True)
+    crawl_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    url: Mapped[str] = mapped_column(Text, primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(10))
+    cause: Mapped[str] = mapped_column(String(100))
+    product_id: Mapped[str | None] = mapped_column(String(255))  # the known product the fetch checked

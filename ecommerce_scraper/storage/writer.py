@@ -4,9 +4,14 @@ Each batch is one transaction: a crawl killed at any moment leaves the database 
 and loses at most the batch in flight, which a rerun writes again (upserts are idempotent
 within a crawl). Unchanged products cost one bulk ``UPDATE`` of ``last_seen``, no snapshot.
 
-Removals are recorded only after a clean crawl: finish reason ``finished``, an error rate
+Removals are recorded only after a clean crawl (finish reason ``finished``, an error rate
 under ``max_error_rate`` and at least ``min_seen_share`` of the previous clean crawl's
-products seen. Otherwise the crawl is ``partial`` and its ``status_note`` says why.
+products seen; otherwise the crawl is ``partial`` and its ``status_note`` says why), and only
+on evidence: a known product the crawl did not see is removed when its page answered 404 or
+410, or no longer shows that product (``page_outcomes``). One whose page could not be read is
+*unverified*: it keeps its state, is counted (``crawls.unverified_count``), and the next crawl
+fetches it first. A crawl that found no product at all is ``failed`` (with why: the shop could
+not be reached, or nothing was found at its address).
 """
 
 from __future__ import annotations
@@ -21,8 +26,9 @@ from sqlalchemy import Engine, and_, bindparam, delete, func, select, text, upda
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from .diff import ChangeRecord, diff_states, removed_change
-from .models import Change, Crawl, CrawlProduct, Product, Snapshot
+from ..normalize import canonicalize_url
+from .diff import ChangeRecord, diff_states, host_of, removed_change
+from .models import Change, Crawl, CrawlProduct, PageOutcome, Product, Snapshot
 from .state import completeness, fingerprint, from_state_money
 
 logger = logging.getLogger(__name__)
@@ -37,6 +43,7 @@ class CrawlOutcome:
     seen: int
     removed: int
     changes: int
+    unverified: int = 0
 
 
 def _now() -> datetime:
@@ -62,6 +69,7 @@ class CrawlWriter:
         self.changes_written = 0
         self._statistics_checked = False
         self._previous_stats: dict[str, Any] = {}  # of the parts of this crawl before a resume
+        self.moved: tuple[str, str] | None = None  # (old host, new host) when the shop answers elsewhere
 
     # --- crawl rows -------------------------------------------------------------------
 
@@ -161,6 +169,7 @@ class CrawlWriter:
                     records, changed = [ChangeRecord("new")], True
                 elif row.fingerprint != fp:
                     records, changed = diff_states(row.data, state), True
+                    self._note_move(row.data, state)
                 else:
                     unchanged.append(product_id)
                     if row.data.get("ai") != state.get("ai"):
@@ -242,6 +251,45 @@ class CrawlWriter:
         self.changes_written += recorded
         return recorded
 
+    def _note_move(self, before: dict[str, Any], after: dict[str, Any]) -> None:
+        if self.moved is None:
+            old, new = host_of(before.get("url")), host_of(after.get("url"))
+            if old and new and old != new:
+                self.moved = (old, new)
+
+    def write_outcomes(self, outcomes: Sequence[dict[str, Any]]) -> None:
+        """Record product pages that failed or are gone (dicts with url, outcome, cause, product_id);
+        a later outcome of the same URL in this crawl replaces the earlier one."""
+        if not outcomes:
+            return
+        rows = {o["url"]: {"site": self.site, "crawl_id": self.crawl_id, **o} for o in outcomes}
+        stmt = upsert_statement(self.engine, PageOutcome.__table__)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["site", "crawl_id", "url"],
+            set_={col: getattr(stmt.excluded, col) for col in ("outcome", "cause", "product_id")},
+        )
+        with self.engine.begin() as connection:
+            connection.execute(stmt, list(rows.values()))
+
+    def known_products(self, reason: str, exclude: set[str]) -> list[tuple[str, str]]:
+        """Known, not removed products of the shop to fetch: ``unseen`` by this crawl so far, or
+        left ``unverified`` by the shop's previous crawl. ``(product_id, url)`` pairs."""
+        with Session(self.engine) as session:
+            query = select(Product.product_id, Product.url).where(
+                Product.site == self.site, Product.removed_at.is_(None), Product.last_crawl_id != self.crawl_id
+            )
+            if reason == "unverified":
+                previous = session.scalar(
+                    select(Crawl.crawl_id)
+                    .where(Crawl.site == self.site, Crawl.crawl_id != self.crawl_id, Crawl.status.in_(_CLOSED_OK))
+                    .order_by(Crawl.started_at.desc())
+                    .limit(1)
+                )
+                if previous is None:
+                    return []
+                query = query.where(Product.last_crawl_id != previous)
+            return [(pid, url) for pid, url in session.execute(query) if pid not in exclude and url]
+
     def _ensure_statistics(self) -> None:
         """PostgreSQL plans each batch's lookups by table statistics: tables never analysed (a
         fresh database before autovacuum's first pass, or autovacuum off) get the whole shop
@@ -320,10 +368,17 @@ class CrawlWriter:
             status = status_override or ("partial" if problems else "finished")
             if finish_reason == "shutdown" and status_override is None:
                 status = "cancelled"  # stopped on request (Ctrl-C, SIGTERM, a Scrapyd cancel): resumable
-            removed = 0
+            failure = self._failure(finish_reason, stats, seen or 0) if status_override is None else None
+            if failure is not None:
+                status, problems = "failed", failure
+            if self.moved is not None:
+                stats = {**stats, "shop_moved": f"{self.moved[0]} → {self.moved[1]}"}
+                self._record_move(session)
+            removed = unverified = 0
             if status == "finished":
-                removed = self._record_removals(session)
+                removed, unverified = self._record_removals(session)
             else:
+                unverified = self._unseen_count(session)
                 logger.warning(
                     "%s crawl %s is %s: %s; nothing marked removed", self.site, self.crawl_id, status, problems
                 )
@@ -342,12 +397,32 @@ class CrawlWriter:
                     status=status,
                     status_note=problems or None,
                     items_count=seen or 0,
-                    errors_count=int(stats.get("log_count/ERROR", 0)),
+                    errors_count=error_count(stats),
                     changes_count=changes_count,
+                    unverified_count=unverified,
                     stats=_json_safe(stats),
                 )
             )
-        return CrawlOutcome(status, problems or None, seen or 0, removed, changes_count)
+        return CrawlOutcome(status, problems or None, seen or 0, removed, changes_count, unverified)
+
+    def _failure(self, finish_reason: str, stats: dict[str, Any], seen: int) -> str | None:
+        """Why a crawl that saw no product at all failed, in a shop owner's words; ``None`` when it saw some."""
+        if seen or finish_reason != "finished":
+            return None
+        unreachable = stats.get(f"shop/{self.site}/unreachable")
+        if unreachable:
+            return str(unreachable)
+        return f"no products found at {stats.get(f'shop/{self.site}/base_url') or self.site}"
+
+    def _record_move(self, session: Session) -> None:
+        """One ``shop_moved`` change for the crawl, instead of a URL change on every product."""
+        old, new = self.moved  # type: ignore[misc]
+        logger.warning("%s answers at %s now, no longer at %s", self.site, new, old)
+        record = ChangeRecord("shop_moved", "host", None, old, new)
+        session.execute(
+            upsert_statement(self.engine, Change.__table__),
+            [self._change_row(record, {"product_id": "*", "url": None, "name": None}, _now())],
+        )
 
     def _baseline(self, session: Session, max_error_rate: float) -> int | None:
         """Products seen by the last crawl that ran to its end without too many errors.
@@ -386,7 +461,7 @@ class CrawlWriter:
         if finish_reason != "finished":
             problems.append(f"finish reason {finish_reason!r}")
         responses = int(stats.get("response_received_count", 0))
-        errors = int(stats.get("log_count/ERROR", 0))
+        errors = error_count(stats)
         rate = errors / max(responses, 1)
         if rate > max_error_rate:
             problems.append(f"error rate {rate:.1%} over {max_error_rate:.0%} ({errors} errors, {responses} responses)")
@@ -394,25 +469,64 @@ class CrawlWriter:
             problems.append(f"saw {seen} products, under {min_seen_share:.0%} of the previous crawl's {previous}")
         return "; ".join(problems)
 
-    def _record_removals(self, session: Session) -> int:
-        gone = session.execute(
-            select(Product.product_id, Product.data).where(
-                Product.site == self.site, Product.removed_at.is_(None), Product.last_crawl_id != self.crawl_id
+    def _unseen(self) -> Any:
+        return and_(Product.site == self.site, Product.removed_at.is_(None), Product.last_crawl_id != self.crawl_id)
+
+    def _unseen_count(self, session: Session) -> int:
+        return session.scalar(select(func.count()).where(self._unseen())) or 0
+
+    def _record_removals(self, session: Session) -> tuple[int, int]:
+        """Mark removed the known products this crawl did not see whose page is gone; the others
+        are unverified. Returns (removed, unverified)."""
+        unseen = session.execute(select(Product.product_id, Product.data).where(self._unseen())).all()
+        if not unseen:
+            return 0, 0
+        gone_urls: set[str] = set()
+        gone_ids: set[str] = set()
+        for url, product_id in session.execute(
+            select(PageOutcome.url, PageOutcome.product_id).where(
+                PageOutcome.site == self.site, PageOutcome.crawl_id == self.crawl_id, PageOutcome.outcome == "gone"
             )
-        ).all()
-        if not gone:
-            return 0
-        now = _now()
-        session.execute(
-            update(Product)
-            .where(
-                and_(Product.site == self.site, Product.removed_at.is_(None), Product.last_crawl_id != self.crawl_id)
+        ):
+            gone_urls.add(url)
+            if product_id:
+                gone_ids.add(product_id)
+        gone = [
+            (pid, data)
+            for pid, data in unseen
+            if pid in gone_ids or any(canonicalize_url(u) in gone_urls for u in _urls_of(data))
+        ]
+        if gone:
+            now = _now()
+            ids = [pid for pid, _ in gone]
+            for chunk in iter_chunks(ids, 500):
+                session.execute(
+                    update(Product).where(self._unseen(), Product.product_id.in_(chunk)).values(removed_at=now)
+                )
+            rows = [self._change_row(removed_change(data), {**data, "product_id": pid}, now) for pid, data in gone]
+            session.execute(upsert_statement(self.engine, Change.__table__), rows)
+        unverified = len(unseen) - len(gone)
+        if unverified:
+            logger.warning(
+                "%s crawl %s: %d known products could not be checked (their pages failed); kept as they were",
+                self.site,
+                self.crawl_id,
+                unverified,
             )
-            .values(removed_at=now)
-        )
-        rows = [self._change_row(removed_change(data), {**data, "product_id": pid}, now) for pid, data in gone]
-        session.execute(upsert_statement(self.engine, Change.__table__), rows)
-        return len(rows)
+        return len(gone), unverified
+
+
+def error_count(stats: dict[str, Any]) -> int:
+    """Errors of a crawl: ERROR log lines, or the pages that failed (logged as warnings) when more.
+
+    A page that gave up retrying is both an ERROR line (the retry middleware's) and a failed page:
+    the larger of the two counts it once, and still sees failures that log no error.
+    """
+    return max(int(stats.get("log_count/ERROR", 0)), int(stats.get("pages/failed", 0)))
+
+
+def _urls_of(state: dict[str, Any]) -> list[str]:
+    return [u for u in (state.get("url"), state.get("canonical_url")) if isinstance(u, str) and u]
 
 
 def _parse_time(value: object) -> datetime | None:
