@@ -3,8 +3,9 @@
 1. A 5,000-product HTML shop (knitshop: PrestaShop, sitemap discovery, no API) crawled with
    the project's full settings and pipelines, then with bare Scrapy: pages/s, ratio, peak RSS.
 2. Requests per product for the API-backed demo shops, with and without product pages.
-3. The fault run (``bench/faults.py``): every demo fault on, three proxies, one banned early:
-   products captured, retries, bans, seconds.
+3. The fault run (``bench/faults.py``): a 2,000-product shop with every demo fault on, through
+   a live proxy, one banned early and a dead one, crawled twice the same day: products captured,
+   duplicates, false removals, unverified, false changes, retries, bans, seconds.
 4. Storage (``bench/storage.py``), then exports (``bench/exports.py``): full.csv and the workbook
    for 100,000 products, seconds and peak RSS.
 """

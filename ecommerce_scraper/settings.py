@@ -88,7 +88,10 @@ RESUME = False
 EXTENSIONS = {
     "ecommerce_scraper.jobs.CrawlJobs": 100,
     "ecommerce_scraper.logs.ReadableLogs": 110,
+    # Each crawl's files once the storage has closed it; master.xlsx once per process (EXPORT_FILES).
+    "ecommerce_scraper.exports.extension.CrawlExports": 500,
 }
+EXPORT_FILES = True
 
 # --- items --------------------------------------------------------------------------------
 ITEM_PIPELINES = {

@@ -17,3 +17,7 @@ page_outcome = object()
 #: ``"unseen"`` (this crawl has not seen them yet: check them before the crawl closes).
 #: A receiver returns a list of ``(product_id, url)``.
 known_products = object()
+
+#: The storage has closed a shop's crawl in the database (its status, counts and removals are
+#: final): kwargs ``site`` and ``crawl_id``. The export files are written on it.
+crawl_stored = object()

@@ -6,9 +6,9 @@ works. A database that can't be reached at start fails the crawl at once with a 
 message; one that goes away mid-crawl gets the rest of the items spooled to
 ``<EXPORTS_DIR>/spool/*.jsonl``, which the next crawl loads first: nothing is lost.
 
-Once a shop's crawl is closed, its export files are written from the database
-(:func:`~ecommerce_scraper.exports.tree.write_crawl_exports`), then the master workbook once
-(``EXPORT_FILES = False`` skips both). A failing export is logged: the crawl is stored already.
+Once a shop's crawl is closed in the database, the pipeline sends
+:data:`~ecommerce_scraper.signals.crawl_stored`: the export extension
+(:mod:`ecommerce_scraper.exports.extension`) writes the files from there. This module writes none.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from twisted.internet.defer import DeferredLock
 from twisted.internet.threads import deferToThread
 
 from .. import signals as project_signals
-from ..exports.tree import write_crawl_exports, write_master
 from ..storage.db import DatabaseError, database_url, mask_url, open_database
 from ..storage.state import to_state
 from ..storage.writer import CrawlWriter, iter_chunks
@@ -64,7 +63,6 @@ class StoragePipeline:
         self.min_seen_share = settings.getfloat("REMOVALS_MIN_SEEN_SHARE", 0.9)
         self.exports_dir = Path(settings.get("EXPORTS_DIR", "exports"))
         self.spool_dir = self.exports_dir / "spool"
-        self.export_files = settings.getbool("EXPORT_FILES", True)
         self.writers: dict[str, CrawlWriter] = {}
         self.batches: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.lock = DeferredLock()  # one batch at a time: their order is the crawl's order
@@ -81,11 +79,12 @@ class StoragePipeline:
 
     # --- opening ----------------------------------------------------------------------
 
-    def open_spider(self, spider: Spider | None = None) -> None:
+    async def open_spider(self, spider: Spider | None = None) -> None:
         # Raises DatabaseError (masked URL, what went wrong): the crawl stops before it starts.
         self.engine = open_database(self.url)
         logger.info("storing products in %s", mask_url(self.url))
-        self.load_spool()
+        for site, crawl_id in self.load_spool():
+            await self._stored(site, crawl_id)
         spider = spider or self.crawler.spider
         # Every shop of the crawl is recorded, even one that can't be reached or shows nothing.
         for site in getattr(spider, "site_names", list)():
@@ -181,10 +180,12 @@ class StoragePipeline:
             os.fsync(out.fileno())
         self.crawler.stats.inc_value("storage/items_spooled", len(batch))
 
-    def load_spool(self) -> None:
-        """Write what an earlier crawl spooled while its database was away, then delete it."""
+    def load_spool(self) -> list[tuple[str, str]]:
+        """Write what an earlier crawl spooled while its database was away, then delete it;
+        return the (site, crawl_id) of the crawls it closed."""
+        loaded_crawls: list[tuple[str, str]] = []
         if not self.spool_dir.is_dir():
-            return
+            return loaded_crawls
         for path in sorted(self.spool_dir.glob("*.jsonl")):
             loaded = 0
             writers: dict[tuple[str, str], CrawlWriter] = {}
@@ -205,10 +206,11 @@ class StoragePipeline:
             path.unlink()
             self.crawler.stats.inc_value("storage/items_unspooled", loaded)
             logger.warning("loaded %d items that an earlier crawl spooled to %s", loaded, path)
-            if self.export_files:
-                # Before anything is crawled, so blocking here delays no request.
-                for writer in writers.values():
-                    self._export_now(writer.site, writer.crawl_id)
+            loaded_crawls += [(writer.site, writer.crawl_id) for writer in writers.values()]
+        return loaded_crawls
+
+    async def _stored(self, site: str, crawl_id: str) -> None:
+        await self.crawler.signals.send_catch_log_async(project_signals.crawl_stored, site=site, crawl_id=crawl_id)
 
     # --- closing ----------------------------------------------------------------------
 
@@ -252,34 +254,8 @@ class StoragePipeline:
                 outcome.removed,
                 outcome.unverified,
             )
-            if self.export_files:
-                await self._export(writer)
-        if self.export_files and not self.database_down:
-            await self._export_master()
+            await self._stored(site, writer.crawl_id)
         self.engine.dispose()
-
-    async def _export(self, writer: CrawlWriter) -> None:
-        await maybe_deferred_to_future(self.lock.run(deferToThread, self._export_now, writer.site, writer.crawl_id))
-
-    def _export_now(self, site: str, crawl_id: str) -> None:
-        """Write a stored crawl's files; a failure is logged, never raised (the crawl is stored)."""
-        try:
-            files = write_crawl_exports(self.engine, self.exports_dir, site, crawl_id)
-        except Exception:
-            logger.exception("%s: could not write the export files of crawl %s", site, crawl_id)
-            return
-        self.crawler.stats.set_value(f"exports/{site}/files", len(files))
-        logger.info("%s crawl %s exported to %s", site, crawl_id, files[0].parent if files else "-")
-
-    async def _export_master(self) -> None:
-        try:
-            path = await maybe_deferred_to_future(
-                self.lock.run(deferToThread, write_master, self.engine, self.exports_dir)
-            )
-        except Exception:
-            logger.exception("could not write the master workbook")
-            return
-        logger.info("master workbook: %s", path)
 
 
 def _group(records: list[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
