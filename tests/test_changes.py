@@ -12,6 +12,7 @@ from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
+from openpyxl import load_workbook
 from sqlalchemy import Engine, create_engine, func, select
 
 from ecommerce_scraper.storage.models import Change, Crawl, Snapshot
@@ -110,6 +111,11 @@ def test_changes_between_days_are_the_catalog_differences(database_url: str, tmp
     port = free_port()
     first = demo_crawl(1, database_url, tmp_path, port)
     assert re.search(r"^shop\s+products\s+variants\s+attributes\s+ai\s", first.stdout, re.MULTILINE)
+    # Seven spiders in one process, one master workbook: written once, after the last crawl closed.
+    assert (first.stdout + first.stderr).count("master workbook: ") == 1, first.stderr[-3000:]
+    book = load_workbook(tmp_path / "master.xlsx", read_only=True)
+    assert set(SHOPS) <= set(book.sheetnames)
+    book.close()
     for site in SHOPS:
         crawl, changes = latest_crawl_changes(engine, site)
         assert crawl.status == "finished", (site, crawl.status_note)
