@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+import zlib
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,7 +29,6 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, UsageError
 from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
-from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
@@ -45,6 +45,7 @@ from ..normalize import canonicalize_url, product_id_from_url
 from ..pipelines.attributes import llm_config
 from ..pipelines.storage import check_database
 from ..platforms import Platform, detect_platform, platform_class
+from .sizes import TooLargeError, dropped_for_size, unpack_sitemap
 
 logger = logging.getLogger(__name__)
 
@@ -289,16 +290,20 @@ class CatalogSpider(Spider):
 
     def sitemap_request(self, shop: Shop, url: str) -> Iterator[Request]:
         shop.pending_sitemaps += 1
-        yield self.data_request(shop, url, self.parse_sitemap).replace(errback=self.on_sitemap_error)
+        request = self.data_request(shop, url, self.parse_sitemap).replace(errback=self.on_sitemap_error)
+        # A sitemap may be larger than a page (50 MB by the protocol): its own caps, for the download,
+        # a Content-Encoding and a .xml.gz alike.
+        settings = self.settings
+        request.meta["download_maxsize"] = settings.getint("SITEMAP_MAX_SIZE", settings.getint("DOWNLOAD_MAXSIZE"))
+        request.meta["download_warnsize"] = settings.getint("SITEMAP_WARN_SIZE", settings.getint("DOWNLOAD_WARNSIZE"))
+        yield request
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         shop = self.shops[response.meta["shop"]]
         shop.pending_sitemaps -= 1
-        body = response.body
-        if body[:2] == b"\x1f\x8b":
-            body = gunzip(body)
+        body = self.sitemap_xml(shop, response)
         try:
-            sitemap = Sitemap(body)
+            sitemap = Sitemap(body) if body else None
         except Exception:  # not XML (an HTML 404 page, say)
             sitemap = None
         if sitemap is not None and sitemap.type == "sitemapindex":
@@ -314,9 +319,34 @@ class CatalogSpider(Spider):
                 yield self.page_request(shop, canonicalize_url(url), self.parse_page, follow=False)
         yield from self.maybe_start_listing(shop)
 
+    def sitemap_xml(self, shop: Shop, response: Response) -> bytes:
+        """The sitemap's XML, a ``.xml.gz`` unpacked within its size cap; empty when it can't be read."""
+        max_size = response.meta.get("download_maxsize", self.settings.getint("SITEMAP_MAX_SIZE"))
+        try:
+            body = unpack_sitemap(response.body, max_size)
+        except TooLargeError:
+            self.sitemap_too_large(shop, response.url, max_size)
+            return b""
+        except (OSError, EOFError, zlib.error) as exc:  # a broken .gz must not stop discovery
+            self.crawler.stats.inc_value("sitemaps/unreadable")
+            self.logger.warning("%s: sitemap %s is not readable gzip (%s); skipped", shop.name, response.url, exc)
+            return b""
+        warn_size = response.meta.get("download_warnsize", 0)
+        if len(response.body) < warn_size <= len(body):
+            message = "%s: sitemap %s unpacks to %d bytes (SITEMAP_WARN_SIZE: %d)"
+            self.logger.warning(message, shop.name, response.url, len(body), warn_size)
+        return body
+
+    def sitemap_too_large(self, shop: Shop, url: str, limit: int) -> None:
+        self.crawler.stats.inc_value("sitemaps/too_large")
+        self.logger.warning("%s: sitemap %s is larger than %d bytes (SITEMAP_MAX_SIZE); skipped", shop.name, url, limit)
+
     def on_sitemap_error(self, failure: Failure) -> Iterator[Request]:
-        shop = self.shops[failure.request.meta["shop"]]  # type: ignore[attr-defined]
+        request = failure.request  # type: ignore[attr-defined]
+        shop = self.shops[request.meta["shop"]]
         shop.pending_sitemaps -= 1
+        if dropped_for_size(failure):  # Scrapy logged the sizes; this names the sitemap and the setting
+            self.sitemap_too_large(shop, request.url, request.meta.get("download_maxsize", 0))
         yield from self.maybe_start_listing(shop)
 
     def maybe_start_listing(self, shop: Shop) -> Iterator[Request]:
@@ -464,9 +494,12 @@ class CatalogSpider(Spider):
     def on_error(self, failure: Failure) -> Iterator[Any]:
         request = failure.request  # type: ignore[attr-defined]
         shop = self.shops.get(request.meta.get("shop", ""))
-        if failure.check(IgnoreRequest):  # robots.txt said no: politeness, not an error
+        too_large = dropped_for_size(failure)
+        if failure.check(IgnoreRequest) and not too_large:  # robots.txt said no: politeness, not an error
             self.logger.debug("%s: not fetching %s: %s", shop.name if shop else "?", request.url, failure.value)
             return
+        if too_large:  # past DOWNLOAD_MAXSIZE, as sent or once unpacked: this page is lost, the crawl goes on
+            self.crawler.stats.inc_value("pages/too_large")
         self.crawler.stats.inc_value("errors/requests")
         self.logger.error("%s: %s failed: %s", shop.name if shop else "?", request.url, failure.getErrorMessage())
         api_product = request.cb_kwargs.get("api_product")
