@@ -562,11 +562,12 @@ def test_xlsx_links_stop_at_the_cap_and_at_excels_url_length(tmp_path: Path) -> 
 def test_xlsx_sheet_titles_are_ones_excel_accepts(tmp_path: Path) -> None:
     path = tmp_path / "titles.xlsx"
     with XlsxWriter(path) as book:
-        for title in ("knitshop", "KNITSHOP", "History", "a/b:c*?", "'quoted'", "ν" * 40):
+        for title in ("knitshop", "KNITSHOP", "History", "a/b:c*?", "'quoted'", "ν" * 40, "🧶" * 20, "🧶" * 20):
             book.sheet(title, DIFF_COLUMNS, [])
     titles = openpyxl.load_workbook(path).sheetnames
     assert titles[:5] == ["knitshop", "KNITSHOP 2", "History 2", "a b c", "quoted"]
     assert titles[5] == "ν" * 31
+    assert titles[6:] == ["🧶" * 15, "🧶" * 14 + " 2"]  # Excel counts UTF-16 units: 31 at most
     assert len({title.lower() for title in titles}) == len(titles)
 
 

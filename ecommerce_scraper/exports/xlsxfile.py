@@ -12,7 +12,8 @@ Cells by column kind (:mod:`.columns`):
   evaluates, in Excel or LibreOffice, so the raw text is kept: no ``'`` prefix, unlike CSV
   (:func:`.cells.neutralize`). No cell of these workbooks is ever a formula.
 - Characters XML 1.0 forbids (control characters other than tab, LF, CR) are dropped, and text
-  is cut to Excel's 32,767 characters per cell.
+  is cut to Excel's 32,767 characters per cell. XlsxWriter stores a CR as OOXML's ``_x000D_``
+  and escapes text that reads like such an escape, so Excel and LibreOffice read it as written.
 - money: a number with a currency format (``#,##0.00 "€"`` for EUR ...; the sheet's
   ``currency`` or else the row's ``currency``); percent: a signed number ``+0.00``;
   integer: a number; date: a real datetime (naive UTC, Excel has no zones) shown
@@ -23,7 +24,8 @@ Cells by column kind (:mod:`.columns`):
   of a sheet in memory until the workbook is saved (about 0.5 KB each: 35 MB for a sheet at
   the cap, the same again for each further sheet), because ``<hyperlinks>`` follows
   ``<sheetData>`` in the sheet XML. Here they wait in a temporary file instead
-  (:class:`_SpooledLinks`) and are read back once, in order, at save time.
+  (:class:`_SpooledLinks`) and are read back once, in order, at save time (when XlsxWriter
+  still holds each link's target, about 0.1 KB, while it writes the relationships).
 - Every sheet: bold header, frozen first row, autofilter over the data, column widths by kind
   (capped), printed landscape and one page wide with the header on every page, and with
   ``highlight`` rows whose callable answers ``"down"`` filled green, ``"up"`` filled red (price
@@ -122,10 +124,10 @@ def _utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def sheet_title(title: str) -> str:
+def sheet_title(title: str, limit: int = MAX_SHEET_TITLE) -> str:
     """A title Excel accepts: no ``[]:*?/\\``, no ``'`` at either end, not empty, at most 31 characters."""
     cleaned = _BAD_TITLE_CHARS.sub(" ", title).strip().strip("'")
-    while _utf16_len(cleaned) > MAX_SHEET_TITLE:
+    while _utf16_len(cleaned) > limit:
         cleaned = cleaned[:-1].rstrip().rstrip("'")
     return cleaned or "Sheet"
 
@@ -380,8 +382,7 @@ class XlsxWriter:
 
     ``target`` is a path (written atomically when the ``with`` block ends without an error) or
     an open binary file (Scrapy's feed storage; written at :meth:`close`, not closed here).
-    ``max_links_per_sheet`` caps the clickable URLs per sheet (Excel's limit by default; each
-    costs memory until the workbook is saved, see the module docstring).
+    ``max_links_per_sheet`` caps the clickable URLs per sheet (Excel's limit by default).
     """
 
     def __init__(
@@ -447,7 +448,7 @@ class XlsxWriter:
         while candidate.lower() in taken:
             number += 1
             suffix = f" {number}"
-            candidate = sheet_title(title[: MAX_SHEET_TITLE - len(suffix)]) + suffix
+            candidate = sheet_title(title, MAX_SHEET_TITLE - len(suffix)) + suffix
         self._titles.add(candidate.lower())
         return candidate
 
