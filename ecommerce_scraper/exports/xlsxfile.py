@@ -323,16 +323,15 @@ class _SpooledLinks:
 
     def load(self, row: int) -> dict[int, Any]:
         """``{col: Url}`` of ``row``; rows must be asked for in ascending order."""
-        if row == self._loaded_row or self._file is None:
-            return self._loaded if row == self._loaded_row else {}
-        if self._loaded_row < 0:  # the first row asked for: the save has begun
-            self._file.seek(0)
-            self._pending = self._read()
-        self._loaded_row, self._loaded = row, {}
-        while self._pending is not None and self._pending[0] == row:
-            self._loaded[self._pending[1]] = self._pending[2]
-            self._pending = self._read()
-        return self._loaded
+        if row != self._loaded_row and self._file is not None:
+            if self._loaded_row < 0:  # the first row asked for: the save has begun
+                self._file.seek(0)
+                self._pending = self._read()
+            self._loaded_row, self._loaded = row, {}
+            while self._pending is not None and self._pending[0] == row:
+                self._loaded[self._pending[1]] = self._pending[2]
+                self._pending = self._read()
+        return self._loaded if row == self._loaded_row else {}
 
     def _read(self) -> tuple[int, int, Any] | None:
         assert self._file is not None

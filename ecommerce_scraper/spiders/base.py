@@ -45,7 +45,7 @@ from ..normalize import canonicalize_url, product_id_from_url
 from ..pipelines.attributes import llm_config
 from ..pipelines.storage import check_database
 from ..platforms import Platform, detect_platform, platform_class
-from .sizes import TooLargeError, dropped_for_size, unpack_sitemap
+from .sizes import TooLargeError, dropped_for_size, sitemap_limits, unpack_sitemap
 
 logger = logging.getLogger(__name__)
 
@@ -293,9 +293,7 @@ class CatalogSpider(Spider):
         request = self.data_request(shop, url, self.parse_sitemap).replace(errback=self.on_sitemap_error)
         # A sitemap may be larger than a page (50 MB by the protocol): its own caps, for the download,
         # a Content-Encoding and a .xml.gz alike.
-        settings = self.settings
-        request.meta["download_maxsize"] = settings.getint("SITEMAP_MAX_SIZE", settings.getint("DOWNLOAD_MAXSIZE"))
-        request.meta["download_warnsize"] = settings.getint("SITEMAP_WARN_SIZE", settings.getint("DOWNLOAD_WARNSIZE"))
+        request.meta["download_maxsize"], request.meta["download_warnsize"] = sitemap_limits(self.settings)
         yield request
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
@@ -321,7 +319,9 @@ class CatalogSpider(Spider):
 
     def sitemap_xml(self, shop: Shop, response: Response) -> bytes:
         """The sitemap's XML, a ``.xml.gz`` unpacked within its size cap; empty when it can't be read."""
-        max_size = response.meta.get("download_maxsize", self.settings.getint("SITEMAP_MAX_SIZE"))
+        max_size, warn_size = sitemap_limits(self.settings)
+        max_size = response.meta.get("download_maxsize", max_size)  # as the request was sent
+        warn_size = response.meta.get("download_warnsize", warn_size)
         try:
             body = unpack_sitemap(response.body, max_size)
         except TooLargeError:
@@ -331,7 +331,6 @@ class CatalogSpider(Spider):
             self.crawler.stats.inc_value("sitemaps/unreadable")
             self.logger.warning("%s: sitemap %s is not readable gzip (%s); skipped", shop.name, response.url, exc)
             return b""
-        warn_size = response.meta.get("download_warnsize", 0)
         if len(response.body) < warn_size <= len(body):
             message = "%s: sitemap %s unpacks to %d bytes (SITEMAP_WARN_SIZE: %d)"
             self.logger.warning(message, shop.name, response.url, len(body), warn_size)

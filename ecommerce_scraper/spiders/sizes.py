@@ -9,10 +9,19 @@ decompression bomb). :func:`unpack_sitemap` caps it as Scrapy's own ``SitemapSpi
 from __future__ import annotations
 
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
+from scrapy.settings import BaseSettings
 from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
 
 GZIP_MAGIC = b"\x1f\x8b"
+
+
+def sitemap_limits(settings: BaseSettings) -> tuple[int, int]:
+    """``SITEMAP_MAX_SIZE`` and ``SITEMAP_WARN_SIZE``; the page caps where they are not set."""
+    return (
+        settings.getint("SITEMAP_MAX_SIZE", settings.getint("DOWNLOAD_MAXSIZE")),
+        settings.getint("SITEMAP_WARN_SIZE", settings.getint("DOWNLOAD_WARNSIZE")),
+    )
 
 
 class TooLargeError(Exception):
