@@ -27,6 +27,19 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
+# Response size caps. Scrapy's defaults (1 GiB, warning at 32 MiB) bound nothing a shop page
+# needs: a product or listing page is tens to hundreds of KB of HTML, a catalog API page a few MB.
+# 32 MiB leaves them ample room and keeps the pages in flight far below the machine's memory; a
+# page past it (as downloaded, or once unpacked from gzip/br/deflate/zstd: a decompression bomb)
+# is dropped, logged and counted (pages/too_large), and the crawl goes on. A page past 8 MiB is
+# logged as a warning: worth a look, nothing more.
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+# Sitemaps may be larger than pages: the protocol (sitemaps.org) allows 50 MB (52,428,800 bytes)
+# uncompressed. This caps a sitemap's download and its unpacking (.xml.gz or Content-Encoding);
+# a larger one is skipped with a warning (sitemaps/too_large) and discovery goes on by other routes.
+SITEMAP_MAX_SIZE = 50 * 1024 * 1024
+SITEMAP_WARN_SIZE = 40 * 1024 * 1024  # within a fifth of the protocol's limit: worth a warning
 RETRY_ENABLED = True
 RETRY_TIMES = 4  # attempts after the first, per request; then the failure is logged with its URL
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]

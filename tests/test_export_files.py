@@ -227,6 +227,22 @@ def sheet_xml(path: Path) -> dict[str, str]:
         return {name: archive.read(name).decode("utf-8") for name in archive.namelist() if name.endswith(".xml")}
 
 
+_EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def excel_text(value: str) -> str:
+    """A string cell's text as Excel and LibreOffice read it: OOXML escapes a control character
+    as ``_xHHHH_`` (``\\r`` is ``_x000D_``) and a literal ``_x`` as ``_x005F_x``; openpyxl returns
+    the escapes as they are stored."""
+    return _EXCEL_ESCAPE.sub(lambda match: chr(int(match.group(1), 16)), value)
+
+
+def excel_width(stored: float) -> int:
+    """A column width as Excel shows it, in characters: the file stores characters plus a 5-pixel
+    padding, in units of the default font's digit width (7 pixels for Calibri 11)."""
+    return round((stored * 7 - 5) / 7)
+
+
 def assert_no_formulas(path: Path) -> None:
     for name, xml in sheet_xml(path).items():
         assert not re.search(r"<(\w+:)?f[\s>/]", xml), f"{name} holds a formula element"
@@ -427,7 +443,7 @@ def test_xlsx_keeps_text_as_strings_and_numbers_as_numbers(tmp_path: Path) -> No
     for row, state in zip(rows, states, strict=True):
         name = row[column["name"]]
         assert name.data_type == "s"
-        assert name.value == state["name"]  # tab, CR, leading spaces and all
+        assert excel_text(name.value) == state["name"]  # tab, CR, leading spaces and all
     assert rows[0][column["name"]].value == FORMULA_BAIT_NAME  # the raw text, no quote prefix
     assert rows[-2][column["name"]].value == "#N/A"  # a string, not an error cell
 
@@ -447,9 +463,9 @@ def test_xlsx_keeps_text_as_strings_and_numbers_as_numbers(tmp_path: Path) -> No
         assert sheet.freeze_panes == "A2"
         assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, sheet.max_column).column_letter}{sheet.max_row}"
         assert all(cell.font.bold for cell in sheet[1])
-    assert products.column_dimensions["E"].width == 40  # name
-    assert products.column_dimensions["J"].width == 13  # price
-    assert products.column_dimensions["P"].width == 60  # description (capped)
+    assert excel_width(products.column_dimensions["E"].width) == 40  # name
+    assert excel_width(products.column_dimensions["J"].width) == 13  # price
+    assert excel_width(products.column_dimensions["P"].width) == 60  # description (capped)
 
     variants = book["Variants"]
     first_variant = [cell.value for cell in variants[2]]
@@ -457,8 +473,11 @@ def test_xlsx_keeps_text_as_strings_and_numbers_as_numbers(tmp_path: Path) -> No
     assert variants.cell(2, 7).value == Decimal("3.5") and variants.cell(2, 7).number_format == '#,##0.00 "€"'
 
     changes = book["Changes"]
-    fills = [changes.cell(row, 1).fill.start_color.rgb for row in range(2, 6)]
-    assert fills == ["00C6EFCE", "00FFC7CE", "00000000", "00C6EFCE"]
+    # (fill, RGB): Excel ignores a fill colour's alpha byte, written 00 or FF by different writers.
+    fills = [
+        (changes.cell(row, 1).fill.fill_type, changes.cell(row, 1).fill.start_color.rgb[2:]) for row in range(2, 6)
+    ]
+    assert fills == [("solid", "C6EFCE"), ("solid", "FFC7CE"), (None, "000000"), ("solid", "C6EFCE")]
     assert changes.cell(4, 8).value == FORMULA_BAIT_NAME and changes.cell(4, 8).data_type == "s"
     delta = changes.cell(2, 9)
     assert delta.value == Decimal("-25") and delta.data_type == "n"
@@ -468,7 +487,7 @@ def test_xlsx_write_is_atomic(tmp_path: Path) -> None:
     path = tmp_path / "knitshop.xlsx"
     write_workbook(path)
     before = path.read_bytes()
-    tmp_files = set(Path(tempfile.gettempdir()).glob("openpyxl.*"))
+    tmp_files = set(Path(tempfile.gettempdir()).glob("xlsx-*"))
 
     with pytest.raises(RuntimeError, match="crawl died"), XlsxWriter(path) as book:
         book.sheet("Products", FULL_COLUMNS, [product_state(1)])
@@ -476,8 +495,8 @@ def test_xlsx_write_is_atomic(tmp_path: Path) -> None:
 
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["knitshop.xlsx"]
-    # openpyxl's streaming temporary files were removed too.
-    assert set(Path(tempfile.gettempdir()).glob("openpyxl.*")) <= tmp_files
+    # The streaming temporary files (XlsxWriter's rows, the spooled links) were removed too.
+    assert set(Path(tempfile.gettempdir()).glob("xlsx-*")) <= tmp_files
 
 
 def _rss_bytes() -> int:
@@ -501,19 +520,55 @@ def test_xlsx_streams_ten_thousand_rows_with_flat_memory(tmp_path: Path) -> None
     with XlsxWriter(path) as book:
         assert book.sheet("Products", FULL_COLUMNS, rows()) == 10_000
     growth = samples[9_999] - samples[2_000]
-    # Held in memory, 8,000 rows of 32 cells take well over 40 MB, and openpyxl's own hyperlink
-    # objects about 16 MB more; streamed rows and spooled links leave memory flat.
+    # Held in memory, 8,000 rows of 32 cells take well over 40 MB, and XlsxWriter's own hyperlink
+    # objects about 4 MB more; streamed rows and spooled links leave memory flat.
     assert growth < 4 * 2**20, f"memory grew by {growth / 2**20:.1f} MB over 8,000 rows"
     with zipfile.ZipFile(path) as archive:
         sheet = archive.read("xl/worksheets/sheet1.xml").decode()
         rels = archive.read("xl/worksheets/_rels/sheet1.xml.rels").decode()
     assert '<row r="10001"' in sheet
     # Every row's URL is a link, its relationship pointing at that row's own URL.
-    refs = dict(re.findall(r'<hyperlink ref="(C\d+)" r:id="(rLink\d+)"', sheet))
-    targets = dict(re.findall(r'Id="(rLink\d+)" [^>]*?Target="([^"]+)"', rels))
+    refs = dict(re.findall(r'<hyperlink ref="(C\d+)" r:id="(rId\d+)"', sheet))
+    targets = dict(re.findall(r'Id="(rId\d+)" [^>]*?Target="([^"]+)"', rels))
     assert len(refs) == len(targets) == 10_000
     assert targets[refs["C2"]] == "https://shop.example/el/p/0"
     assert targets[refs["C10001"]] == "https://shop.example/el/p/9999"
+
+
+def test_xlsx_prints_landscape_one_page_wide_with_the_header_on_every_page(tmp_path: Path) -> None:
+    path = tmp_path / "knitshop.xlsx"
+    write_workbook(path)
+    for sheet in openpyxl.load_workbook(path).worksheets:
+        assert sheet.page_setup.orientation == "landscape"
+        assert sheet.page_setup.fitToWidth in (1, None)  # one page wide (1 is OOXML's default)
+        assert sheet.page_setup.fitToHeight == 0  # as many pages down as it takes
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.print_title_rows.replace("$", "") == "1:1"  # the header row, absolute or not
+
+
+def test_xlsx_links_stop_at_the_cap_and_at_excels_url_length(tmp_path: Path) -> None:
+    path = tmp_path / "links.xlsx"
+    too_long = "https://shop.example/p/" + "x" * 2_100
+    urls = [f"https://shop.example/p/{index}" for index in range(4)] + [too_long, "ftp://shop.example/p"]
+    states = [product_state(index, url=url) for index, url in enumerate(urls)]
+    with XlsxWriter(path, max_links_per_sheet=3) as book:
+        book.sheet("Products", FULL_COLUMNS, states)
+    cells = [row[2] for row in openpyxl.load_workbook(path)["Products"].iter_rows(min_row=2)]
+    assert [cell.value for cell in cells] == urls  # every URL is there, as text at least
+    assert [cell.hyperlink.target if cell.hyperlink else None for cell in cells] == urls[:3] + [None] * 3
+    assert_no_formulas(path)
+
+
+def test_xlsx_sheet_titles_are_ones_excel_accepts(tmp_path: Path) -> None:
+    path = tmp_path / "titles.xlsx"
+    with XlsxWriter(path) as book:
+        for title in ("knitshop", "KNITSHOP", "History", "a/b:c*?", "'quoted'", "ν" * 40, "🧶" * 20, "🧶" * 20):
+            book.sheet(title, DIFF_COLUMNS, [])
+    titles = openpyxl.load_workbook(path).sheetnames
+    assert titles[:5] == ["knitshop", "KNITSHOP 2", "History 2", "a b c", "quoted"]
+    assert titles[5] == "ν" * 31
+    assert titles[6:] == ["🧶" * 15, "🧶" * 14 + " 2"]  # Excel counts UTF-16 units: 31 at most
+    assert len({title.lower() for title in titles}) == len(titles)
 
 
 # --- LibreOffice -------------------------------------------------------------------------
@@ -564,6 +619,20 @@ def test_libreoffice_reads_text_as_text_and_numbers_as_numbers(tmp_path: Path) -
     product_links = [html.escape(state["url"], quote=False) for state in states]
     change_links = [row["url"] for row in change_rows()]
     assert links == product_links + change_links  # Products sheet, then Changes
+
+
+def test_libreoffice_reads_text_like_an_excel_escape_as_written(tmp_path: Path) -> None:
+    """OOXML text escapes a character as ``_xHHHH_``: a name that reads like one must stay as written."""
+    require_service(shutil.which("libreoffice") is not None, "LibreOffice")
+    path = tmp_path / "knitshop.xlsx"
+    names = ["_x0041_ wool", "Merino_x000D_Extra", "plain"]
+    with XlsxWriter(path) as book:
+        book.sheet("Products", FULL_COLUMNS, [product_state(i, name, description="d") for i, name in enumerate(names)])
+    _libreoffice_convert(path, "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,true,true,false,false,false,-1", tmp_path)
+    lines = (tmp_path / "lo" / "knitshop-Products.csv").read_text(encoding="utf-8").splitlines()
+    header = [value for value, _ in _csv_fields(lines[0])]
+    read = [dict(zip(header, _csv_fields(line), strict=True))["name"][0] for line in lines[1:]]
+    assert read == names
 
 
 def _libreoffice_convert(path: Path, target: str, tmp_path: Path) -> None:

@@ -5,7 +5,7 @@
   :func:`markdown_table` for the README.
 - :mod:`.cells`: formula neutralization for CSV, money and date text.
 - :mod:`.csvfile`: :func:`write_csv` (UTF-8 with BOM, streamed) and :func:`atomic_open`.
-- :mod:`.xlsxfile`: :class:`XlsxWriter`, streaming workbooks on openpyxl's write-only mode.
+- :mod:`.xlsxfile`: :class:`XlsxWriter`, streaming workbooks on XlsxWriter's constant_memory mode.
 - :mod:`.feeds`: Scrapy feed exporters for ``-O out.xlsx`` / ``-O out.csv``.
 """
 

@@ -91,7 +91,7 @@ class SafeCsvItemExporter(BaseItemExporter):
 class XlsxItemExporter(BaseItemExporter):
     """An Excel feed: a Products sheet (the columns of ``full.csv``) and a Variants sheet.
 
-    Rows stream into openpyxl's write-only sheets as items arrive; the workbook is written
+    Rows stream into XlsxWriter's constant-memory sheets as items arrive; the workbook is written
     to the feed file when the feed closes.
     """
 

@@ -1,56 +1,59 @@
-"""Excel workbooks, streamed with openpyxl's write-only mode (memory stays flat).
+"""Excel workbooks, streamed with XlsxWriter's ``constant_memory`` mode.
+
+XlsxWriter writes each row to a temporary file as soon as the next row starts, so a sheet's
+rows never pile up in memory; a sheet must therefore be written top to bottom (several sheets
+may be filled at the same time, each in its own order).
 
 Cells by column kind (:mod:`.columns`):
 
-- text: always a *string* cell. openpyxl 3.1 turns any str starting with ``=`` into a formula
-  (``Cell._bind_value``) and the seven error literals (``#N/A`` ...) into error cells, so
-  every text cell's ``data_type`` is forced back to ``"s"`` after binding. A string cell never
+- text: always a *string* cell (``write_string``), and the workbook is opened with
+  ``strings_to_formulas``, ``strings_to_urls`` and ``strings_to_numbers`` off, so no text is
+  ever turned into a formula, a link or a number because of what it holds. A string cell never
   evaluates, in Excel or LibreOffice, so the raw text is kept: no ``'`` prefix, unlike CSV
   (:func:`.cells.neutralize`). No cell of these workbooks is ever a formula.
 - Characters XML 1.0 forbids (control characters other than tab, LF, CR) are dropped, and text
-  is cut to Excel's 32,767 characters per cell.
+  is cut to Excel's 32,767 characters per cell. XlsxWriter stores a CR as OOXML's ``_x000D_``
+  and escapes text that reads like such an escape, so Excel and LibreOffice read it as written.
 - money: a number with a currency format (``#,##0.00 "€"`` for EUR ...; the sheet's
   ``currency`` or else the row's ``currency``); percent: a signed number ``+0.00``;
   integer: a number; date: a real datetime (naive UTC, Excel has no zones) shown
   ``yyyy-mm-dd hh:mm:ss``.
-- URLs of ``link`` columns are clickable through the cell's hyperlink (a relationship, not a
+- URLs of ``link`` columns are clickable (``write_url``: a hyperlink relationship, not a
   ``HYPERLINK()`` formula), for http(s) URLs up to 2,079 characters and at most 65,530 per
-  sheet (Excel's limits; later rows keep the URL as plain text). openpyxl would keep every
-  hyperlink as an object until the workbook is saved (about 2 KB each, 150 MB for a sheet at
-  the cap), because ``<hyperlinks>`` follows ``<sheetData>`` in the sheet XML and their
-  relationships go to a separate part. Here they wait in a temporary file instead
-  (:class:`_LinkSpool`) and are streamed into both parts at save time, so memory stays flat
-  however many rows and links a sheet has.
-- Every sheet: bold header, frozen first row (panes at A2), autofilter over the data, column
-  widths by kind (capped), and with ``highlight`` rows whose callable answers ``"down"`` filled
-  green, ``"up"`` filled red (price drops/rises on the Changes sheets).
+  sheet (Excel's limits; later rows keep the URL as plain text). XlsxWriter keeps every link
+  of a sheet in memory until the workbook is saved (about 0.5 KB each: 35 MB for a sheet at
+  the cap, the same again for each further sheet), because ``<hyperlinks>`` follows
+  ``<sheetData>`` in the sheet XML. Here they wait in a temporary file instead
+  (:class:`_SpooledLinks`) and are read back once, in order, at save time (when XlsxWriter
+  still holds each link's target, about 0.1 KB, while it writes the relationships).
+- Every sheet: bold header, frozen first row, autofilter over the data, column widths by kind
+  (capped), printed landscape and one page wide with the header on every page, and with
+  ``highlight`` rows whose callable answers ``"down"`` filled green, ``"up"`` filled red (price
+  drops/rises on the Changes sheets).
 
-Writing to a path is atomic (see :func:`.csvfile.atomic_open`): the workbook appears complete
-or not at all; an exception inside the ``with`` block leaves any previous file untouched.
+The workbook is assembled in a private temporary folder and copied to its target when it is
+complete. Writing to a path is atomic (see :func:`.csvfile.atomic_open`): the workbook appears
+complete or not at all; an exception inside the ``with`` block leaves any previous file
+untouched and removes every temporary file.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 import re
+import shutil
 import tempfile
-import zipfile
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Literal
-from xml.sax.saxutils import quoteattr
 
-from openpyxl import Workbook
-from openpyxl.cell import Cell, WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES
-from openpyxl.packaging.relationship import get_rels_path
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-from openpyxl.worksheet._writer import WorksheetWriter
-from openpyxl.writer.excel import ExcelWriter
-from openpyxl.xml.constants import PKG_REL_NS, REL_NS
+from xlsxwriter import Workbook
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 from .cells import excel_datetime, to_decimal
 from .columns import Column, value_of
@@ -64,6 +67,14 @@ MAX_ROWS = 1_048_576
 MAX_HYPERLINKS_PER_SHEET = 65_530
 MAX_URL_CHARS = 2_079
 MAX_SHEET_TITLE = 31
+
+#: XlsxWriter's options for every workbook: rows streamed to disk, and a str always a string cell.
+WORKBOOK_OPTIONS: dict[str, Any] = {
+    "constant_memory": True,
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+}
 
 DATE_FORMAT = "yyyy-mm-dd hh:mm:ss"
 PERCENT_FORMAT = "+0.00;-0.00;0.00"
@@ -83,13 +94,10 @@ KIND_WIDTHS: dict[str, int] = {
 }
 MAX_WIDTH = 60
 
-HEADER_FONT = Font(bold=True)
-LINK_FONT = Font(color="0563C1", underline="single")
+HEADER_STYLE: dict[str, Any] = {"bold": True}
+LINK_STYLE: dict[str, Any] = {"font_color": "#0563C1", "underline": 1}
 # Excel's own "Good" (green) and "Bad" (red) cell colours.
-FILLS: dict[str, PatternFill] = {
-    "down": PatternFill(fill_type="solid", start_color="C6EFCE", end_color="C6EFCE"),
-    "up": PatternFill(fill_type="solid", start_color="FFC7CE", end_color="FFC7CE"),
-}
+FILL_COLOURS: dict[str, str] = {"down": "#C6EFCE", "up": "#FFC7CE"}
 
 _ILLEGAL_XML_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _BAD_TITLE_CHARS = re.compile(r"[\[\]:*?/\\]")
@@ -111,10 +119,17 @@ def clean_text(text: str) -> str:
     return cleaned[:MAX_CELL_CHARS]
 
 
-def sheet_title(title: str) -> str:
-    """A title Excel accepts: no ``[]:*?/\\``, not empty, at most 31 characters."""
-    cleaned = _BAD_TITLE_CHARS.sub(" ", title).strip().strip("'") or "Sheet"
-    return cleaned[:MAX_SHEET_TITLE]
+def _utf16_len(text: str) -> int:
+    # Excel counts UTF-16 code units: a character outside the BMP (an emoji) counts twice.
+    return len(text.encode("utf-16-le")) // 2
+
+
+def sheet_title(title: str, limit: int = MAX_SHEET_TITLE) -> str:
+    """A title Excel accepts: no ``[]:*?/\\``, no ``'`` at either end, not empty, at most 31 characters."""
+    cleaned = _BAD_TITLE_CHARS.sub(" ", title).strip().strip("'")
+    while _utf16_len(cleaned) > limit:
+        cleaned = cleaned[:-1].rstrip().rstrip("'")
+    return cleaned or "Sheet"
 
 
 def column_width(column: Column) -> int:
@@ -122,12 +137,37 @@ def column_width(column: Column) -> int:
     return min(max(width, len(column.name) + 3), MAX_WIDTH)
 
 
+class _Styles:
+    """One workbook's cell formats, made once per combination (XlsxWriter formats belong to a workbook)."""
+
+    def __init__(self, workbook: Workbook) -> None:
+        self._workbook = workbook
+        self._made: dict[tuple[str | None, str | None, bool], Format] = {}
+        self.header = workbook.add_format(HEADER_STYLE)
+
+    def get(self, number_format: str | None = None, fill: str | None = None, link: bool = False) -> Format | None:
+        if number_format is None and fill is None and not link:
+            return None
+        key = (number_format, fill, link)
+        style = self._made.get(key)
+        if style is None:
+            properties: dict[str, Any] = dict(LINK_STYLE) if link else {}
+            if number_format is not None:
+                properties["num_format"] = number_format
+            if fill is not None:
+                properties.update(pattern=1, bg_color=FILL_COLOURS[fill])
+            style = self._made[key] = self._workbook.add_format(properties)
+        return style
+
+
 class SheetWriter:
-    """Rows of one write-only sheet; made by :meth:`XlsxWriter.add_sheet`."""
+    """Rows of one streamed sheet; made by :meth:`XlsxWriter.add_sheet`."""
 
     def __init__(
         self,
-        worksheet: WriteOnlyWorksheet,
+        worksheet: Worksheet,
+        styles: _Styles,
+        folder: str,
         columns: Sequence[Column],
         *,
         highlight: Highlight | None = None,
@@ -136,33 +176,26 @@ class SheetWriter:
     ) -> None:
         self.columns = tuple(columns)
         self.rows = 0
+        self.links = 0
         self._ws = worksheet
+        self._styles = styles
         self._highlight = highlight
         self._currency = currency
-        self.links = _LinkSpool()
         self._max_links = max(0, min(max_links, MAX_HYPERLINKS_PER_SHEET))
-        self._letters = [get_column_letter(index) for index in range(1, len(self.columns) + 1)]
         self._finished = False
-        # Widths and panes belong to the sheet's head: set before the first row is streamed.
-        for letter, column in zip(self._letters, self.columns, strict=True):
-            worksheet.column_dimensions[letter].width = column_width(column)
-        worksheet.freeze_panes = "A2"
+        self._plan = [(column, self._writer(column)) for column in self.columns]
+        # The sheet's links wait on disk, not in memory, until the save (see the module docstring).
+        self._spool = _SpooledLinks(folder)
+        worksheet.hyperlinks = self._spool
+        for index, column in enumerate(self.columns):
+            worksheet.set_column(index, index, column_width(column))
+        worksheet.freeze_panes(1, 0)
         # Printed (or saved as PDF), a sheet is landscape and one page wide, its header on every page.
-        worksheet.page_setup.orientation = "landscape"
-        worksheet.page_setup.fitToWidth = 1
-        worksheet.page_setup.fitToHeight = 0
-        worksheet.sheet_properties.pageSetUpPr.fitToPage = True
-        worksheet.print_title_rows = "1:1"
-        # openpyxl makes a sheet's writer on the first append; this one streams the spooled links.
-        worksheet._writer = _SpooledLinksSheetWriter(worksheet, self.links)
-        worksheet._writer.write_top()
-        worksheet.append([self._header_cell(column.name) for column in self.columns])
-
-    def _header_cell(self, name: str) -> Cell:
-        cell = WriteOnlyCell(self._ws, value=name)
-        cell.data_type = "s"
-        cell.font = HEADER_FONT
-        return cell
+        worksheet.set_landscape()
+        worksheet.fit_to_pages(1, 0)
+        worksheet.repeat_rows(0)
+        for index, column in enumerate(self.columns):
+            worksheet.write_string(0, index, column.name, styles.header)
 
     def append(self, row: Any) -> None:
         """Write one row (a mapping or an object, as the columns' getters read it)."""
@@ -170,15 +203,17 @@ class SheetWriter:
             raise RuntimeError("sheet already finished")
         if self.rows + 1 >= MAX_ROWS:
             raise ValueError(f"more rows than an Excel sheet holds ({MAX_ROWS - 1} after the header)")
-        fill = FILLS.get(self._highlight(row) or "") if self._highlight else None
+        fill = self._highlight(row) if self._highlight else None
+        fill = fill if fill in FILL_COLOURS else None
         currency = self._currency or _text_or_none(value_of(row, "currency"))
-        self.rows += 1
-        self._ws.append(
-            [
-                self._cell(column, row, fill, currency, letter)
-                for letter, column in zip(self._letters, self.columns, strict=True)
-            ]
-        )
+        self.rows += 1  # the header is row 0
+        number = self.rows
+        for index, (column, write) in enumerate(self._plan):
+            value = column.get(row)
+            if value is not None:
+                write(number, index, value, fill, currency)
+            elif fill is not None:  # a highlighted row is coloured across, empty cells included
+                self._ws.write_blank(number, index, None, self._styles.get(fill=fill))
 
     def extend(self, rows: Iterable[Any]) -> int:
         """Write every row of ``rows`` (consumed one by one); returns how many."""
@@ -190,126 +225,120 @@ class SheetWriter:
     def finish(self) -> int:
         """Set the autofilter over the written range; returns the data rows written."""
         if not self._finished:
-            last = get_column_letter(max(len(self.columns), 1))
-            self._ws.auto_filter.ref = f"A1:{last}{self.rows + 1}"
+            self._ws.autofilter(0, 0, self.rows, max(len(self.columns), 1) - 1)
             self._finished = True
         return self.rows
 
     def discard(self) -> None:
-        """Drop what was streamed (openpyxl's temporary file) without writing the sheet."""
+        """Stop writing and let go of the worksheet (its row file closes with it) and its links."""
         self._finished = True
-        self.links.close()
-        # openpyxl 3.1 keeps a write-only sheet's rows in a temporary file until the workbook
-        # is saved; a workbook that is never saved would leave it behind until exit.
-        writer = self._ws._writer
-        if writer is None:
-            return
-        try:
-            if self._ws._rows is not None:
-                self._ws._rows.close()
-            writer.close()
-            writer.cleanup()
-        except (OSError, ValueError, RuntimeError):
-            pass
+        self._spool.close()
+        self._ws = None  # type: ignore[assignment]
 
-    def _cell(self, column: Column, row: Any, fill: PatternFill | None, currency: str | None, letter: str) -> Any:
-        value = column.get(row)
-        cell = self._typed_value(column, value, currency, letter) if value is not None else None
-        if fill is None:
-            return cell
-        if not isinstance(cell, Cell):
-            cell = self._plain_cell(cell)
-        cell.fill = fill
-        return cell
+    # One writer per column kind, chosen once (this is the inner loop of every export).
 
-    def _typed_value(self, column: Column, value: Any, currency: str | None, letter: str) -> Any:
-        """A Cell where the value needs a style or a forced type, else the plain value (faster)."""
-        kind = column.kind
-        if kind == "money":
-            return self._number_cell(to_decimal(value), money_format(currency))
-        if kind == "percent":
-            return self._number_cell(to_decimal(value), PERCENT_FORMAT)
-        if kind == "integer":
-            return int(value)
-        if kind == "number":
-            return value  # a Decimal: a number cell in the General format (3.5, 420)
-        if kind == "date":
-            moment = excel_datetime(value)
-            if moment is None:  # unreadable date: keep what was there, as text
-                return self._text(str(value))
-            cell = WriteOnlyCell(self._ws, value=moment)
-            cell.number_format = DATE_FORMAT
-            return cell
+    def _writer(self, column: Column) -> Callable[[int, int, Any, str | None, str | None], None]:
+        if column.link:
+            return self._write_link
+        return {
+            "money": self._write_money,
+            "percent": self._write_percent,
+            "integer": self._write_integer,
+            "number": self._write_number,
+            "date": self._write_date,
+        }.get(column.kind, self._write_text)
+
+    def _write_text(self, row: int, col: int, value: Any, fill: str | None, currency: str | None) -> None:
         text = value if isinstance(value, str) else str(value)
-        if column.link and self.links.count < self._max_links and _linkable(text):
-            cell = self._string_cell(text)
-            cell.font = LINK_FONT
-            self.links.add(f"{letter}{self.rows + 1}", text)  # the header is row 1
-            return cell
-        return self._text(text)
+        self._ws.write_string(row, col, clean_text(text), self._styles.get(fill=fill))
 
-    def _number_cell(self, value: Any, number_format: str) -> Cell | None:
-        if value is None:
-            return None
-        cell = WriteOnlyCell(self._ws, value=value)
-        cell.number_format = number_format
-        return cell
+    def _write_link(self, row: int, col: int, value: Any, fill: str | None, currency: str | None) -> None:
+        text = value if isinstance(value, str) else str(value)
+        if self.links < self._max_links and _linkable(text):
+            self.links += 1
+            self._ws.write_url(row, col, text, self._styles.get(fill=fill, link=True))
+        else:  # past Excel's limits: the URL as plain text
+            self._write_text(row, col, text, fill, currency)
 
-    def _text(self, text: str) -> str | Cell:
-        cleaned = clean_text(text)
-        # openpyxl 3.1 (Cell._bind_value) turns a str starting with "=" into a formula and the
-        # error literals into error cells; only those need a cell with its type forced. Any
-        # other str is a string cell already, and a plain value skips building a Cell.
-        if cleaned.startswith("=") or cleaned in ERROR_CODES:
-            return self._string_cell(cleaned)
-        return cleaned
+    def _write_money(self, row: int, col: int, value: Any, fill: str | None, currency: str | None) -> None:
+        self._write_decimal(row, col, to_decimal(value), money_format(currency), fill)
 
-    def _string_cell(self, text: str) -> Cell:
-        cell = WriteOnlyCell(self._ws, value=text)
-        cell.data_type = "s"  # a text is a string, never a formula or an error
-        return cell
+    def _write_percent(self, row: int, col: int, value: Any, fill: str | None, currency: str | None) -> None:
+        self._write_decimal(row, col, to_decimal(value), PERCENT_FORMAT, fill)
 
-    def _plain_cell(self, value: Any) -> Cell:
-        if isinstance(value, str):
-            return self._string_cell(value)
-        return WriteOnlyCell(self._ws, value=value)
+    def _write_decimal(self, row: int, col: int, value: Decimal | None, number_format: str, fill: str | None) -> None:
+        if value is not None:
+            self._ws.write_number(row, col, value, self._styles.get(number_format, fill))
+        elif fill is not None:
+            self._ws.write_blank(row, col, None, self._styles.get(fill=fill))
 
+    def _write_integer(self, row: int, col: int, value: Any, fill: str | None, currency: str | None) -> None:
+        self._ws.write_number(row, col, int(value), self._styles.get(fill=fill))
 
-def _linkable(text: str) -> bool:
-    return (
-        len(text) <= MAX_URL_CHARS
-        and text.startswith(("http://", "https://"))
-        and not _WHITESPACE.search(text)
-        and not _ILLEGAL_XML_CHARS.search(text)
-    )
+    def _write_number(self, row: int, col: int, value: Any, fill: str | None, currency: str | None) -> None:
+        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            self._ws.write_number(row, col, value, self._styles.get(fill=fill))  # General format: 3.5, 420
+        else:
+            self._write_text(row, col, value, fill, currency)
+
+    def _write_date(self, row: int, col: int, value: Any, fill: str | None, currency: str | None) -> None:
+        moment = excel_datetime(value)
+        if moment is not None:
+            self._ws.write_datetime(row, col, moment, self._styles.get(DATE_FORMAT, fill))
+        else:  # unreadable date: keep what was there, as text
+            self._write_text(row, col, str(value), fill, currency)
 
 
-class _LinkSpool:
-    """One sheet's hyperlinks (cell reference, URL), in a temporary file until the save.
+class _SpooledLinks:
+    """Stands in for XlsxWriter's ``Worksheet.hyperlinks`` (row -> {col: Url}), with the links in a
+    temporary file instead of memory.
 
-    A linkable URL holds no whitespace (:func:`_linkable`), so a line is ``ref<TAB>url``.
+    XlsxWriter 3.3 uses that mapping in three ways only: ``hyperlinks[row][col] = url`` as each
+    link is written (rows in ascending order: ``constant_memory`` drops writes to earlier rows),
+    then at save ``sorted(hyperlinks.keys())`` and ``hyperlinks[row]`` (``.keys()`` and
+    ``[col]``) for each of those rows in that order. So the file is read back once, front to back.
     """
 
-    def __init__(self) -> None:
-        self.count = 0
-        self._file: IO[str] | None = None
+    def __init__(self, folder: str) -> None:
+        self._folder = folder
+        self._file: IO[bytes] | None = None
+        self._rows = array("L")  # the rows holding links, ascending: 8 bytes each
+        self._pending: tuple[int, int, Any] | None = None  # the next record read ahead
+        self._loaded_row = -1
+        self._loaded: dict[int, Any] = {}
 
-    def add(self, ref: str, url: str) -> None:
-        if self._file is None:
-            # Open from the first link until the save (or close()): not a with-block's lifetime.
-            self._file = tempfile.TemporaryFile("w+", encoding="utf-8", prefix="xlsx-links-")  # noqa: SIM115
-        self._file.write(f"{ref}\t{url}\n")
-        self.count += 1
+    def __getitem__(self, row: int) -> _SpooledRow:
+        return _SpooledRow(self, row)
 
-    def __iter__(self) -> Iterator[tuple[int, str, str]]:
-        """``(relationship number, ref, url)`` in the order the links were added."""
+    def keys(self) -> Iterator[int]:
+        return iter(self._rows)
+
+    def add(self, row: int, col: int, url: Any) -> None:
         if self._file is None:
-            return
-        self._file.flush()
-        self._file.seek(0)
-        for number, line in enumerate(self._file, 1):
-            ref, url = line.rstrip("\n").split("\t", 1)
-            yield number, ref, url
+            # Open from the first link until the save: not a with-block's lifetime.
+            self._file = tempfile.TemporaryFile(dir=self._folder, prefix="links-")  # noqa: SIM115
+        if not self._rows or self._rows[-1] != row:
+            self._rows.append(row)
+        pickle.dump((row, col, url), self._file, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def load(self, row: int) -> dict[int, Any]:
+        """``{col: Url}`` of ``row``; rows must be asked for in ascending order."""
+        if row != self._loaded_row and self._file is not None:
+            if self._loaded_row < 0:  # the first row asked for: the save has begun
+                self._file.seek(0)
+                self._pending = self._read()
+            self._loaded_row, self._loaded = row, {}
+            while self._pending is not None and self._pending[0] == row:
+                self._loaded[self._pending[1]] = self._pending[2]
+                self._pending = self._read()
+        return self._loaded if row == self._loaded_row else {}
+
+    def _read(self) -> tuple[int, int, Any] | None:
+        assert self._file is not None
+        try:
+            return pickle.load(self._file)  # noqa: S301 - our own temporary file, written above
+        except EOFError:
+            return None
 
     def close(self) -> None:
         if self._file is not None:
@@ -317,49 +346,30 @@ class _LinkSpool:
             self._file = None
 
 
-def _link_rel_id(number: int) -> str:
-    # openpyxl numbers a sheet's own relationships rId1, rId2 ...: a prefix of our own can't clash.
-    return f"rLink{number}"
+class _SpooledRow:
+    """One row of :class:`_SpooledLinks`, as XlsxWriter indexes it."""
+
+    def __init__(self, links: _SpooledLinks, row: int) -> None:
+        self._links = links
+        self._row = row
+
+    def __setitem__(self, col: int, url: Any) -> None:
+        self._links.add(self._row, col, url)
+
+    def __getitem__(self, col: int) -> Any:
+        return self._links.load(self._row)[col]
+
+    def keys(self) -> Iterable[int]:
+        return self._links.load(self._row).keys()
 
 
-class _SpooledLinksSheetWriter(WorksheetWriter):
-    """openpyxl's sheet writer, with ``<hyperlinks>`` streamed from a :class:`_LinkSpool`."""
-
-    def __init__(self, worksheet: WriteOnlyWorksheet, links: _LinkSpool) -> None:
-        super().__init__(worksheet)
-        self.links = links
-
-    def write_hyperlinks(self) -> None:
-        if not self.links.count:
-            return
-        xf = self.xf.send(True)
-        with xf.element("hyperlinks", nsmap={"r": REL_NS}):
-            for number, ref, _url in self.links:
-                # An element opened in the stream inherits xmlns:r; a written Element redeclares it.
-                with xf.element("hyperlink", {"ref": ref, f"{{{REL_NS}}}id": _link_rel_id(number)}):
-                    pass
-        self.xf.send(None)
-
-
-class _SpooledLinksExcelWriter(ExcelWriter):
-    """openpyxl's package writer, adding each sheet's hyperlink relationships part, streamed."""
-
-    def write_worksheet(self, ws: WriteOnlyWorksheet) -> None:
-        super().write_worksheet(ws)
-        writer = ws._writer if isinstance(ws._writer, _SpooledLinksSheetWriter) else None
-        if writer is None or not writer.links.count:
-            return
-        if len(ws._rels):  # openpyxl would write a second rels part under the same name
-            raise RuntimeError(f"sheet {ws.title!r} has relationships of its own besides hyperlinks")
-        with self._archive.open(get_rels_path(ws.path)[1:], "w") as part:
-            part.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<Relationships xmlns="{PKG_REL_NS}">'.encode())
-            for number, _ref, url in writer.links:
-                part.write(
-                    f'<Relationship Id="{_link_rel_id(number)}" Type="{REL_NS}/hyperlink" '
-                    f'Target={quoteattr(url)} TargetMode="External"/>'.encode()
-                )
-            part.write(b"</Relationships>")
-        writer.links.close()
+def _linkable(text: str) -> bool:
+    return (
+        _utf16_len(text) <= MAX_URL_CHARS
+        and text.startswith(("http://", "https://"))
+        and not _WHITESPACE.search(text)
+        and not _ILLEGAL_XML_CHARS.search(text)
+    )
 
 
 def _text_or_none(value: Any) -> str | None:
@@ -371,8 +381,7 @@ class XlsxWriter:
 
     ``target`` is a path (written atomically when the ``with`` block ends without an error) or
     an open binary file (Scrapy's feed storage; written at :meth:`close`, not closed here).
-    ``max_links_per_sheet`` caps the clickable URLs per sheet (Excel's limit by default; each
-    costs about 2 KB of memory until the workbook is saved, see the module docstring).
+    ``max_links_per_sheet`` caps the clickable URLs per sheet (Excel's limit by default).
     """
 
     def __init__(
@@ -380,8 +389,15 @@ class XlsxWriter:
     ) -> None:
         self._target = target
         self._max_links = max_links_per_sheet
-        self._workbook = Workbook(write_only=True)
+        # XlsxWriter's row files and the assembled workbook live here until the copy to the target.
+        self._folder = tempfile.TemporaryDirectory(prefix="xlsx-")
+        self._book_path = Path(self._folder.name) / "workbook.xlsx"
+        self._workbook: Workbook | None = Workbook(
+            str(self._book_path), {**WORKBOOK_OPTIONS, "tmpdir": self._folder.name}
+        )
+        self._styles = _Styles(self._workbook)
         self._sheets: list[SheetWriter] = []
+        self._titles: set[str] = set()
         self._closed = False
 
     def __enter__(self) -> XlsxWriter:
@@ -398,19 +414,42 @@ class XlsxWriter:
     def discard(self) -> None:
         """Give up: nothing is written, a previous file at the target stays as it was."""
         self._closed = True
+        # Dropping the workbook closes its row files (CPython frees it here: nothing else refers to
+        # its worksheets once the sheet writers let go); the folder goes with everything in it.
+        self._workbook = None
         for sheet in self._sheets:
             sheet.discard()
+        self._folder.cleanup()
 
     def add_sheet(
         self, title: str, columns: Sequence[Column], *, highlight: Highlight | None = None, currency: str | None = None
     ) -> SheetWriter:
         """A new sheet to append rows to (several may be filled at the same time)."""
-        if self._closed:
+        if self._closed or self._workbook is None:
             raise RuntimeError("workbook already closed")
-        worksheet = self._workbook.create_sheet(sheet_title(title))
-        sheet = SheetWriter(worksheet, columns, highlight=highlight, currency=currency, max_links=self._max_links)
+        worksheet = self._workbook.add_worksheet(self._unique_title(sheet_title(title)))
+        sheet = SheetWriter(
+            worksheet,
+            self._styles,
+            self._folder.name,
+            columns,
+            highlight=highlight,
+            currency=currency,
+            max_links=self._max_links,
+        )
         self._sheets.append(sheet)
         return sheet
+
+    def _unique_title(self, title: str) -> str:
+        # Excel refuses two sheets whose titles differ only in case, and the name "History".
+        taken = self._titles | {"history"}
+        candidate, number = title, 1
+        while candidate.lower() in taken:
+            number += 1
+            suffix = f" {number}"
+            candidate = sheet_title(title, MAX_SHEET_TITLE - len(suffix)) + suffix
+        self._titles.add(candidate.lower())
+        return candidate
 
     def sheet(
         self,
@@ -428,26 +467,20 @@ class XlsxWriter:
 
     def close(self) -> None:
         """Finish every sheet and write the workbook to the target."""
-        if self._closed:
+        if self._closed or self._workbook is None:
             return
         self._closed = True
-        for sheet in self._sheets:
-            sheet.finish()
         try:
-            if isinstance(self._target, str | os.PathLike):
-                with atomic_open(self._target) as handle:
-                    self._save(handle)
-            else:
-                self._save(self._target)
-        except BaseException:
             for sheet in self._sheets:
-                sheet.discard()
-            raise
-
-    def _save(self, handle: IO[bytes]) -> None:
-        # What Workbook.save does, with the package writer that adds the spooled hyperlinks.
-        if not self._workbook.worksheets:
-            self._workbook.create_sheet()
-        self._workbook.properties.modified = datetime.now(UTC).replace(tzinfo=None)
-        with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-            _SpooledLinksExcelWriter(self._workbook, archive).write_data()
+                sheet.finish()
+            if not self._workbook.worksheets():
+                self._workbook.add_worksheet()
+            self._workbook.close()
+            with open(self._book_path, "rb") as book:
+                if isinstance(self._target, str | os.PathLike):
+                    with atomic_open(self._target) as handle:
+                        shutil.copyfileobj(book, handle)
+                else:
+                    shutil.copyfileobj(book, self._target)
+        finally:
+            self.discard()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+import zlib
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,7 +29,6 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, UsageError
 from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
-from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
@@ -47,6 +47,7 @@ from ..pipelines.attributes import llm_config
 from ..pipelines.storage import check_database
 from ..platforms import Platform, detect_platform, platform_class
 from .failures import failure_cause, is_gone, original_url, unreachable_reason
+from .sizes import TooLargeError, dropped_for_size, sitemap_limits, unpack_sitemap
 
 logger = logging.getLogger(__name__)
 
@@ -301,16 +302,18 @@ class CatalogSpider(Spider):
 
     def sitemap_request(self, shop: Shop, url: str) -> Iterator[Request]:
         shop.pending_sitemaps += 1
-        yield self.data_request(shop, url, self.parse_sitemap).replace(errback=self.on_sitemap_error)
+        request = self.data_request(shop, url, self.parse_sitemap).replace(errback=self.on_sitemap_error)
+        # A sitemap may be larger than a page (50 MB by the protocol): its own caps, for the download,
+        # a Content-Encoding and a .xml.gz alike.
+        request.meta["download_maxsize"], request.meta["download_warnsize"] = sitemap_limits(self.settings)
+        yield request
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         shop = self.shops[response.meta["shop"]]
         shop.pending_sitemaps -= 1
-        body = response.body
-        if body[:2] == b"\x1f\x8b":
-            body = gunzip(body)
+        body = self.sitemap_xml(shop, response)
         try:
-            sitemap = Sitemap(body)
+            sitemap = Sitemap(body) if body else None
         except Exception:  # not XML (an HTML 404 page, say)
             sitemap = None
         if sitemap is not None and sitemap.type == "sitemapindex":
@@ -326,9 +329,35 @@ class CatalogSpider(Spider):
                 yield self.page_request(shop, canonicalize_url(url), self.parse_page, follow=False)
         yield from self.maybe_start_listing(shop)
 
+    def sitemap_xml(self, shop: Shop, response: Response) -> bytes:
+        """The sitemap's XML, a ``.xml.gz`` unpacked within its size cap; empty when it can't be read."""
+        max_size, warn_size = sitemap_limits(self.settings)
+        max_size = response.meta.get("download_maxsize", max_size)  # as the request was sent
+        warn_size = response.meta.get("download_warnsize", warn_size)
+        try:
+            body = unpack_sitemap(response.body, max_size)
+        except TooLargeError:
+            self.sitemap_too_large(shop, response.url, max_size)
+            return b""
+        except (OSError, EOFError, zlib.error) as exc:  # a broken .gz must not stop discovery
+            self.crawler.stats.inc_value("sitemaps/unreadable")
+            self.logger.warning("%s: sitemap %s is not readable gzip (%s); skipped", shop.name, response.url, exc)
+            return b""
+        if len(response.body) < warn_size <= len(body):
+            message = "%s: sitemap %s unpacks to %d bytes (SITEMAP_WARN_SIZE: %d)"
+            self.logger.warning(message, shop.name, response.url, len(body), warn_size)
+        return body
+
+    def sitemap_too_large(self, shop: Shop, url: str, limit: int) -> None:
+        self.crawler.stats.inc_value("sitemaps/too_large")
+        self.logger.warning("%s: sitemap %s is larger than %d bytes (SITEMAP_MAX_SIZE); skipped", shop.name, url, limit)
+
     def on_sitemap_error(self, failure: Failure) -> Iterator[Request]:
-        shop = self.shops[failure.request.meta["shop"]]  # type: ignore[attr-defined]
+        request = failure.request  # type: ignore[attr-defined]
+        shop = self.shops[request.meta["shop"]]
         shop.pending_sitemaps -= 1
+        if dropped_for_size(failure):  # Scrapy logged the sizes; this names the sitemap and the setting
+            self.sitemap_too_large(shop, request.url, request.meta.get("download_maxsize", 0))
         yield from self.maybe_start_listing(shop)
 
     def maybe_start_listing(self, shop: Shop) -> Iterator[Request]:
@@ -488,7 +517,10 @@ class CatalogSpider(Spider):
         removed product unless the shop said so (404/410)."""
         request = failure.request  # type: ignore[attr-defined]
         shop = self.shops.get(request.meta.get("shop", ""))
-        cause = failure_cause(failure)
+        # Past DOWNLOAD_MAXSIZE, as sent or once unpacked: this page is lost, the crawl goes on.
+        too_large = dropped_for_size(failure)
+        cause = "too_large" if too_large else failure_cause(failure)
+        detail = f"over DOWNLOAD_MAXSIZE, {self.crawler.settings.getint('DOWNLOAD_MAXSIZE')} bytes" if too_large else ""
         stats = self.crawler.stats
         gone = is_gone(cause)
         stats.inc_value(f"pages/{'gone' if gone else 'failed'}/{cause}")
@@ -501,9 +533,9 @@ class CatalogSpider(Spider):
             self.logger.warning("%s: home page %s failed (%s); trying its sitemaps", shop.name, request.url, cause)
             yield from self.discover_sitemaps(shop)
         elif shop is not None and request.cb_kwargs.get("follow") is False:
-            self.report_page(shop, request, "gone" if gone else "failed", cause, failure.getErrorMessage())
+            self.report_page(shop, request, "gone" if gone else "failed", cause, detail)
         elif cause != "robots":  # a listing, sitemap or API page: the routes fall back on their own
-            self.logger.warning("%s: %s failed (%s)", shop.name if shop else "?", request.url, cause)
+            self.logger.warning("%s: %s failed (%s)", shop.name if shop else "?", request.url, detail or cause)
         api_product = request.cb_kwargs.get("api_product")
         if shop and api_product is not None:
             # The API already told us the product: a dead product page must not lose it.
@@ -517,7 +549,12 @@ class CatalogSpider(Spider):
             self.failed_urls.add(url)
             if cause != "robots":
                 self.logger.warning(
-                    "%s: product page %s %s (%s)", shop.name, url, "is gone" if outcome == "gone" else "failed", cause
+                    "%s: product page %s %s (%s%s)",
+                    shop.name,
+                    url,
+                    "is gone" if outcome == "gone" else "failed",
+                    cause,
+                    f": {detail}" if detail else "",
                 )
         self.crawler.signals.send_catch_log(
             project_signals.page_outcome,
