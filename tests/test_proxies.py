@@ -25,7 +25,7 @@ from sqlalchemy import select
 from ecommerce_scraper.config import DEFAULT_CONFIG_PATH
 from ecommerce_scraper.demo.catalog import build_catalog
 from ecommerce_scraper.demo.stores import store_for
-from ecommerce_scraper.middlewares.bans import exception_ban_reason, response_ban_reason
+from ecommerce_scraper.middlewares.bans import response_ban_reason
 from ecommerce_scraper.middlewares.proxies import ProxyStats
 from ecommerce_scraper.middlewares.proxy_list import CredentialsFilter, load_proxies, mask_proxy, parse_proxy
 from ecommerce_scraper.storage.models import Crawl
@@ -228,14 +228,7 @@ def test_ban_rules_tell_a_ban_from_a_busy_shop() -> None:
         assert response_ban_reason(request, response(status, **extra)) is None
     assert response_ban_reason(request, response(301, Location="/p/1-new-name")) is None
     assert response_ban_reason(request, response(200)) is None
-
-    from scrapy.core.downloader.handlers.http11 import TunnelError
-    from twisted.internet.error import ConnectionRefusedError as Refused
-    from twisted.internet.error import TimeoutError as Timeout
-
-    assert exception_ban_reason(Refused()) == "proxy unreachable (ConnectionRefusedError)"
-    assert exception_ban_reason(TunnelError("407")) == "proxy unreachable (TunnelError)"
-    assert exception_ban_reason(Timeout()) is None
+    # A proxy that can't be reached: tests/test_proxies_dead.py, with real dead proxies.
 
 
 def test_proxy_stats_keep_a_flat_latency_sample() -> None:
