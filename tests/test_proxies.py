@@ -32,6 +32,7 @@ from ecommerce_scraper.storage.models import Crawl
 
 from .conftest import fetch
 from .crawling import SITE, DemoShop, assert_finished, crawl, demo_shop, engine_for
+from .generic_crawls import generic_crawl
 from .proxies import ForwardProxy, challenge_page, proxy_pool
 
 USER, PASSWORD = "scraper-user", "pa:ss w@rd/ö"
@@ -175,6 +176,23 @@ def test_a_shop_that_wants_proxies_without_any_fails_at_start(faulty_shop: DemoS
     assert "Traceback" not in run.output and not run.items
 
 
+def test_a_socks_proxy_is_refused_at_start_with_what_to_use_instead(faulty_shop: DemoShop, tmp_path: Path) -> None:
+    run = generic_crawl(
+        [faulty_shop.url()],
+        tmp_path,
+        args={"proxies": "true"},
+        env={"PROXIES": "socks5://user:pw@127.0.0.1:1080"},
+    )
+    assert run.returncode != 0 and not run.items
+    assert (
+        "error: PROXIES (environment), entry 1: socks5://127.0.0.1:1080 is a SOCKS proxy, which Scrapy can't use: "
+        "list the provider's HTTP(S) proxy URL for it instead (http://user:password@host:port), or run a local "
+        "SOCKS-to-HTTP bridge and list that\n"
+    ) in run.output
+    assert "user:pw" not in run.output and "pw@" not in run.output
+    assert "Traceback" not in run.output and "Spider opened" not in run.output
+
+
 # --- the pieces ------------------------------------------------------------------------------
 
 
@@ -194,11 +212,11 @@ def test_proxy_list_sources_validation_and_masking(tmp_path: Path) -> None:
     assert load_proxies({"PROXY_LIST": ["http://5.6.7.8:9"]}, environ={})[0].name == "http://5.6.7.8:9"
     assert load_proxies({"PROXY_LIST_PATH": str(tmp_path / "none.txt")}, environ={}) == []
 
-    listing.write_text("http://10.0.0.1:8080\nsocks5://user:hunter22@10.0.0.9:1080\n", encoding="utf-8")
+    listing.write_text("http://10.0.0.1:8080\nftp://user:hunter22@10.0.0.9:21\n", encoding="utf-8")
     with pytest.raises(UsageError) as refused:
         load_proxies({"PROXY_LIST_PATH": str(listing)}, environ={})
     message = str(refused.value)
-    assert message.startswith(f"{listing}:2: 'socks5://***@10.0.0.9:1080': only http:// and https:// proxies")
+    assert message.startswith(f"{listing}:2: 'ftp://***@10.0.0.9:21': only http:// and https:// proxies")
     assert "hunter22" not in message and "user" not in message
     for bad, why in (("http://10.0.0.1", "needs a host and a port"), ("http://h:1/path", "has no path")):
         with pytest.raises(UsageError, match=why):
