@@ -12,6 +12,7 @@ import io
 import json
 import logging
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -141,8 +142,9 @@ def test_every_proxy_resting_slows_the_crawl_down(faulty_shop: DemoShop, tmp_pat
     outage = 3.0
     with ForwardProxy("only") as proxy:
         proxy.burn_after(3)
-        # The only proxy is banned for a while, then the shop lets it in again.
-        threading.Timer(outage, proxy.heal).start()
+        # The only proxy is banned for a while, then the shop lets it in again (timed from the
+        # first ban: the crawl's start-up alone may take longer than the outage).
+        heal_after_first_ban(proxy, outage)
         run = crawl(
             faulty_shop.url(),
             f"sqlite:///{(tmp_path / 'catalog.sqlite3').as_posix()}",
@@ -161,6 +163,17 @@ def test_every_proxy_resting_slows_the_crawl_down(faulty_shop: DemoShop, tmp_pat
     assert {item["product_id"] for item in run.items} == set(catalog_truth(faulty_shop))
     assert run.seconds > outage
     assert challenged <= 15 * outage, challenged  # at most a few tries a second, not a flood
+
+
+def heal_after_first_ban(proxy: ForwardProxy, outage: float) -> None:
+    def heal() -> None:
+        deadline = time.monotonic() + 120
+        while not proxy.challenged and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(outage)
+        proxy.heal()
+
+    threading.Thread(target=heal, daemon=True).start()
 
 
 def test_a_shop_that_wants_proxies_without_any_fails_at_start(faulty_shop: DemoShop, tmp_path: Path) -> None:
