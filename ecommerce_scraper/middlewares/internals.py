@@ -30,6 +30,12 @@ Still used, pinned here (no public way to do it):
   slots that can't send now; ``Downloader.active``, ``Downloader.slots``, ``Slot.concurrency``,
   ``Downloader.per_slot_settings`` and ``Downloader.domain_concurrency`` (public names, not
   documented), to count a slot's requests in the downloader against what it may send at once.
+
+Public names the subclasses use as their base classes set them (not underscored, not listed in
+the docs; a rename would fail loudly, with an ``AttributeError``):
+``Scheduler.crawler``, ``.stats`` and ``.mqs`` (:class:`~.waits.ShopScheduler`),
+``RotatingProxyMiddleware.proxies`` and ``.max_proxies_to_try``, and the ``meta["_ban"]``
+verdict that the library's ``BanDetectionMiddleware`` documents (:mod:`.proxies`).
 """
 
 from __future__ import annotations
