@@ -24,6 +24,10 @@ page could use: sixteen of them stall the whole crawl. Here nothing waits in the
 - A download that does not come from the scheduler (``engine.download_async``: robots.txt) has
   nowhere else to wait: :func:`postpone` waits it out in place, as before.
 
+Held requests live in memory: a paused shop's queue is drained into memory while the pause lasts
+(its requests come out of the queue one by one and are set aside), so a very large queue costs
+memory then; the pause itself is not kept over a stop (the retried page's own wait is).
+
 A held request reaches the engine twice (returned by a middleware, then released), so
 ``request_scheduled`` fires for it each time; the dupefilter sees it once.
 
