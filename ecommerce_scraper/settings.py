@@ -86,6 +86,11 @@ DOWNLOADER_MIDDLEWARES = {
     "ecommerce_scraper.middlewares.proxies.ShopProxyMiddleware": 610,
     "ecommerce_scraper.middlewares.proxies.ShopBanDetectionMiddleware": 620,
 }
+# Waiting requests (a retry's backoff, a Retry-After, every proxy resting) wait in the scheduler,
+# not in the downloader where they would hold places of CONCURRENT_REQUESTS; a download slot gets
+# no more requests than it can send at once (ecommerce_scraper.middlewares.waits).
+SCHEDULER = "ecommerce_scraper.middlewares.waits.ShopScheduler"
+SCHEDULER_PRIORITY_QUEUE = "ecommerce_scraper.middlewares.waits.ReadySlotsPriorityQueue"
 # Proxies: the PROXIES environment variable, else PROXY_LIST, else the file PROXY_LIST_PATH (default
 # config/proxies.txt: one URL per line, http(s)://user:password@host:port; never committed).
 PROXY_LIST_PATH = os.environ.get("PROXY_LIST_PATH")

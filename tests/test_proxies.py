@@ -12,6 +12,7 @@ import io
 import json
 import logging
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,13 +26,14 @@ from sqlalchemy import select
 from ecommerce_scraper.config import DEFAULT_CONFIG_PATH
 from ecommerce_scraper.demo.catalog import build_catalog
 from ecommerce_scraper.demo.stores import store_for
-from ecommerce_scraper.middlewares.bans import exception_ban_reason, response_ban_reason
+from ecommerce_scraper.middlewares.bans import response_ban_reason
 from ecommerce_scraper.middlewares.proxies import ProxyStats
 from ecommerce_scraper.middlewares.proxy_list import CredentialsFilter, load_proxies, mask_proxy, parse_proxy
 from ecommerce_scraper.storage.models import Crawl
 
 from .conftest import fetch
 from .crawling import SITE, DemoShop, assert_finished, crawl, demo_shop, engine_for
+from .generic_crawls import generic_crawl
 from .proxies import ForwardProxy, challenge_page, proxy_pool
 
 USER, PASSWORD = "scraper-user", "pa:ss w@rd/ö"
@@ -140,8 +142,9 @@ def test_every_proxy_resting_slows_the_crawl_down(faulty_shop: DemoShop, tmp_pat
     outage = 3.0
     with ForwardProxy("only") as proxy:
         proxy.burn_after(3)
-        # The only proxy is banned for a while, then the shop lets it in again.
-        threading.Timer(outage, proxy.heal).start()
+        # The only proxy is banned for a while, then the shop lets it in again (timed from the
+        # first ban: the crawl's start-up alone may take longer than the outage).
+        heal_after_first_ban(proxy, outage)
         run = crawl(
             faulty_shop.url(),
             f"sqlite:///{(tmp_path / 'catalog.sqlite3').as_posix()}",
@@ -162,6 +165,17 @@ def test_every_proxy_resting_slows_the_crawl_down(faulty_shop: DemoShop, tmp_pat
     assert challenged <= 15 * outage, challenged  # at most a few tries a second, not a flood
 
 
+def heal_after_first_ban(proxy: ForwardProxy, outage: float) -> None:
+    def heal() -> None:
+        deadline = time.monotonic() + 120
+        while not proxy.challenged and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(outage)
+        proxy.heal()
+
+    threading.Thread(target=heal, daemon=True).start()
+
+
 def test_a_shop_that_wants_proxies_without_any_fails_at_start(faulty_shop: DemoShop, tmp_path: Path) -> None:
     run = crawl(
         faulty_shop.url(),
@@ -173,6 +187,23 @@ def test_a_shop_that_wants_proxies_without_any_fails_at_start(faulty_shop: DemoS
     assert run.returncode != 0
     assert f"error: config/sites.json: sites.{SITE}.proxies is true, but no proxies are configured" in run.output
     assert "Traceback" not in run.output and not run.items
+
+
+def test_a_socks_proxy_is_refused_at_start_with_what_to_use_instead(faulty_shop: DemoShop, tmp_path: Path) -> None:
+    run = generic_crawl(
+        [faulty_shop.url()],
+        tmp_path,
+        args={"proxies": "true"},
+        env={"PROXIES": "socks5://user:pw@127.0.0.1:1080"},
+    )
+    assert run.returncode != 0 and not run.items
+    assert (
+        "error: PROXIES (environment), entry 1: socks5://127.0.0.1:1080 is a SOCKS proxy, which Scrapy can't use: "
+        "list the provider's HTTP(S) proxy URL for it instead (http://user:password@host:port), or run a local "
+        "SOCKS-to-HTTP bridge and list that\n"
+    ) in run.output
+    assert "user:pw" not in run.output and "pw@" not in run.output
+    assert "Traceback" not in run.output and "Spider opened" not in run.output
 
 
 # --- the pieces ------------------------------------------------------------------------------
@@ -194,11 +225,11 @@ def test_proxy_list_sources_validation_and_masking(tmp_path: Path) -> None:
     assert load_proxies({"PROXY_LIST": ["http://5.6.7.8:9"]}, environ={})[0].name == "http://5.6.7.8:9"
     assert load_proxies({"PROXY_LIST_PATH": str(tmp_path / "none.txt")}, environ={}) == []
 
-    listing.write_text("http://10.0.0.1:8080\nsocks5://user:hunter22@10.0.0.9:1080\n", encoding="utf-8")
+    listing.write_text("http://10.0.0.1:8080\nftp://user:hunter22@10.0.0.9:21\n", encoding="utf-8")
     with pytest.raises(UsageError) as refused:
         load_proxies({"PROXY_LIST_PATH": str(listing)}, environ={})
     message = str(refused.value)
-    assert message.startswith(f"{listing}:2: 'socks5://***@10.0.0.9:1080': only http:// and https:// proxies")
+    assert message.startswith(f"{listing}:2: 'ftp://***@10.0.0.9:21': only http:// and https:// proxies")
     assert "hunter22" not in message and "user" not in message
     for bad, why in (("http://10.0.0.1", "needs a host and a port"), ("http://h:1/path", "has no path")):
         with pytest.raises(UsageError, match=why):
@@ -228,14 +259,7 @@ def test_ban_rules_tell_a_ban_from_a_busy_shop() -> None:
         assert response_ban_reason(request, response(status, **extra)) is None
     assert response_ban_reason(request, response(301, Location="/p/1-new-name")) is None
     assert response_ban_reason(request, response(200)) is None
-
-    from scrapy.core.downloader.handlers.http11 import TunnelError
-    from twisted.internet.error import ConnectionRefusedError as Refused
-    from twisted.internet.error import TimeoutError as Timeout
-
-    assert exception_ban_reason(Refused()) == "proxy unreachable (ConnectionRefusedError)"
-    assert exception_ban_reason(TunnelError("407")) == "proxy unreachable (TunnelError)"
-    assert exception_ban_reason(Timeout()) is None
+    # A proxy that can't be reached: tests/test_proxies_dead.py, with real dead proxies.
 
 
 def test_proxy_stats_keep_a_flat_latency_sample() -> None:

@@ -38,6 +38,8 @@ class Faults:
     slow: float = 0.0
     slow_seconds: float = 1.5
     retry_after: int = 1
+    #: a shop down for maintenance: every page of this site answers 503 with Retry-After
+    busy_site: str = ""
 
     _KEYS: ClassVar[dict[str, str]] = {
         "5xx": "server_error",
@@ -50,7 +52,8 @@ class Faults:
     @classmethod
     def parse(cls, spec: str | None) -> Faults:
         """``"5xx=0.1,429=0.05,truncate=0.02,reset=0.02,slow=0.05"``; ``"all"`` is that mix
-        (``"all,slow_seconds=0.5"`` changes a part of it)."""
+        (``"all,slow_seconds=0.5"`` changes a part of it); ``"busy=atmosphere,retry_after=30"``: every
+        page of one shop answers 503 with ``Retry-After``."""
         if not spec:
             return cls()
         spec = spec.replace("all", "5xx=0.1,429=0.05,truncate=0.02,reset=0.02,slow=0.05")
@@ -62,11 +65,13 @@ class Faults:
                 faults.slow_seconds = float(value)
             elif key == "retry_after":
                 faults.retry_after = int(value)
+            elif key == "busy":
+                faults.busy_site = value.strip()
             elif key in cls._KEYS:
                 setattr(faults, cls._KEYS[key], float(value))
             else:
                 raise ValueError(
-                    f"unknown fault {key!r}; known: {', '.join([*cls._KEYS, 'slow_seconds', 'retry_after'])}"
+                    f"unknown fault {key!r}; known: {', '.join([*cls._KEYS, 'slow_seconds', 'retry_after', 'busy'])}"
                 )
         return faults
 
@@ -143,6 +148,10 @@ class DemoHandler(BaseHTTPRequestHandler):
         if failing is not None:
             page = DemoResponse(f"<html><body><h1>{failing}</h1></body></html>", failing)
             return self._send(page, head, site, parts)
+        if state.faults.busy_site == site:
+            headers = {"Retry-After": str(state.faults.retry_after)}
+            maintenance = DemoResponse("<html><body>Down for maintenance</body></html>", 503, headers=headers)
+            return self._send(maintenance, head, site, parts)
         fault = self._fault()
         if fault == "reset":
             self._record(site, parts, 0)

@@ -7,8 +7,10 @@ with a shop having a bad moment:
   reCAPTCHA/hCaptcha, PerimeterX, DataDome, Incapsula, Akamai "Access Denied") with status
   403, 429 or 503, or with 200 (some shops serve the interstitial with 200); any plain 403
   (the shop refused this address); 407 (the proxy refused our credentials); a redirect to a
-  login, captcha or "are you a robot" page; an empty 200 HTML page; the proxy unreachable
-  (connection refused, tunnel refused).
+  login, captcha or "are you a robot" page; an empty 200 HTML page; the proxy unreachable:
+  connection refused, its host name not resolving, no route to its host, the CONNECT tunnel
+  refused. A proxied request connects to the proxy, never to the shop (the proxy resolves and
+  reaches the shop, and answers 502 when it can't), so these failures are the proxy's.
 - **Not a ban**: a plain 429 or 503 (the shop is busy: retried with its Retry-After, the proxy
   stays in use), 404 and other statuses, timeouts and connection resets mid-answer (the shop's
   as likely as the proxy's: unknown, the proxy keeps its standing).
@@ -21,9 +23,9 @@ from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.core.downloader.handlers.http11 import TunnelError
+from scrapy.exceptions import CannotResolveHostError, DownloadConnectionRefusedError
 from scrapy.http import HtmlResponse, Response
-from twisted.internet.error import ConnectionRefusedError as TxConnectionRefusedError
-from twisted.internet.error import DNSLookupError
+from twisted.internet.error import NoRouteError
 
 #: How much of a body is searched for challenge markers (they sit near the top).
 SNIFF_BYTES = 64 * 1024
@@ -92,9 +94,21 @@ def response_ban_reason(request: Request, response: Response) -> str | None:
     return None
 
 
+#: What a download through a proxy that can't be reached raises. Scrapy 2.19's HTTP handlers
+#: (and scrapy-playwright's, which hands them every request not for the browser) wrap Twisted's
+#: ConnectionRefusedError and DNSLookupError in Scrapy's own types, so Twisted's can no longer
+#: arrive; a host with no route to it still comes as Twisted's NoRouteError (not wrapped).
+PROXY_UNREACHABLE: tuple[type[BaseException], ...] = (
+    DownloadConnectionRefusedError,
+    CannotResolveHostError,
+    NoRouteError,
+    TunnelError,
+)
+
+
 def exception_ban_reason(exception: BaseException) -> str | None:
     """Why ``exception`` means the proxy failed; ``None`` when it may as well be the shop."""
-    if isinstance(exception, TxConnectionRefusedError | TunnelError | DNSLookupError):
+    if isinstance(exception, PROXY_UNREACHABLE):
         return f"proxy unreachable ({type(exception).__name__})"
     return None
 

@@ -10,9 +10,14 @@ page through other proxies (``ROTATING_PROXY_PAGE_RETRY_TIMES``). Wrapped here:
 - **Politeness stays per shop.** The library moves each request to a download slot per proxy,
   which would multiply a shop's request rate by the number of proxies; here requests keep the
   shop's slot (``DOWNLOAD_DELAY``, concurrency and Retry-After pauses stay the shop's).
+- **A failed proxy costs nothing but a moment.** A ban (:mod:`.bans`: a challenge page, a 403, a
+  proxy that refuses connections or whose name does not resolve...) rests the proxy and sends
+  the page through another proxy at once: it goes back to the scheduler with no wait, and never
+  reaches the shop's retries (whose backoff is for a busy shop).
 - **All proxies resting slows the crawl, never stops it.** The library would put every dead
-  proxy straight back to work; here a request waits (on the event loop, up to
-  ``PROXY_WAIT_MAX`` seconds) for the first proxy whose rest is over.
+  proxy straight back to work; here a request waits for the first proxy whose rest is over (at
+  most ``PROXY_WAIT_MAX`` seconds, then the soonest one is put back early), held by the scheduler
+  (:mod:`.waits`), not in the downloader.
 - **Bans are judged for shops** (:mod:`.bans`), and each ban is logged with its reason.
 - **Credentials never show**: proxies appear by :func:`~.proxy_list.mask_proxy` name only, a
   retried request leaves without its ``Proxy-Authorization`` header, and
@@ -21,6 +26,10 @@ page through other proxies (``ROTATING_PROXY_PAGE_RETRY_TIMES``). Wrapped here:
   last ban reason, in the crawl stats as ``proxies/table`` (kept with the crawl in the
   database, from which ``exports/proxy_stats.csv`` and master.xlsx's Proxies sheet are written).
 - Scrapy 2.19 deprecates middleware methods taking ``spider``: these take none.
+
+Of the library this uses its public parts: the middlewares' constructors and their proxy logging
+and reanimating loops, the proxy container's methods and the ban policy interface. What it reads
+of the container's state is pinned in :mod:`.internals`.
 """
 
 from __future__ import annotations
@@ -39,8 +48,13 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
+from . import internals
 from .bans import ShopBanPolicy
 from .proxy_list import CredentialsFilter, Proxy, load_proxies, mask_proxy
+from .waits import can_hold, wait_before
+
+#: ``request.meta`` key: the request waited for a proxy as long as we wait (``PROXY_WAIT_MAX``).
+PROXY_WAITED = "_proxy_waited_max"
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +86,7 @@ class ProxyRecord:
     latency_count: int = 0
     samples: list[float] = field(default_factory=list)
     last_ban_reason: str | None = None
+    bans_in_a_row: int = 0
 
     def latency(self, seconds: float, rng: random.Random) -> None:
         self.latency_total += seconds
@@ -113,11 +128,13 @@ class ProxyStats:
             entry.latency(latency, self.rng)
         if ban_reason is not None:
             entry.bans += 1
+            entry.bans_in_a_row += 1
             entry.last_ban_reason = ban_reason
         elif error:
             entry.errors += 1
         else:
             entry.successes += 1
+            entry.bans_in_a_row = 0
 
     def table(self) -> list[dict[str, Any]]:
         return [record.row(name) for name, record in sorted(self.records.items())]
@@ -146,6 +163,7 @@ class ShopProxyMiddleware(RotatingProxyMiddleware):
         proxies = load_proxies(crawler.settings)
         if not proxies:
             raise NotConfigured  # no proxies: nothing to rotate (a shop that wants them fails at start-up)
+        internals.check_rotating_proxies()
         install_credentials_filter([secret for proxy in proxies for secret in proxy.secrets])
         middleware = cls(crawler, proxies)
         crawler.signals.connect(middleware.engine_started, signal=signals.engine_started)
@@ -155,65 +173,91 @@ class ShopProxyMiddleware(RotatingProxyMiddleware):
 
     # --- choosing a proxy -----------------------------------------------------------------
 
-    async def process_request(self, request: Request) -> None:  # type: ignore[override]
+    async def process_request(self, request: Request) -> Request | None:  # type: ignore[override]
         if not uses_proxies(self.crawler.spider):
-            return
+            return None
         if "proxy" in request.meta and not request.meta.get("_rotating_proxy"):
-            return  # the spider chose a proxy itself
-        proxy = self.proxies.get_random()
-        while proxy is None:
-            proxy = await self._wait_for_a_proxy()
+            return None  # the spider chose a proxy itself
+        while (proxy := self._choose(request)) is None:
+            wait, capped = self._rest_left()
+            if can_hold(self.crawler, request):
+                # Back to the scheduler, which holds it (in no downloader slot) until then.
+                later = wait_before(forget_proxy(request.copy()), wait)
+                later.meta[PROXY_WAITED] = capped
+                return later
+            await asyncio.sleep(wait)  # a direct download (robots.txt) can only wait here
+            request.meta[PROXY_WAITED] = capped
+        self._resting_logged = False
+        request.meta.pop(PROXY_WAITED, None)  # a later wait for a proxy starts afresh
         request.meta["proxy"] = proxy
         request.meta["_rotating_proxy"] = True
         request.meta["_proxy_name"] = self.names.get(proxy, mask_proxy(proxy))
+        return None
 
-    async def _wait_for_a_proxy(self) -> str | None:
-        """Every proxy is resting: wait for the first to come back (the crawl slows down)."""
+    def _choose(self, request: Request) -> str | None:
+        self.proxies.reanimate()  # those whose rest is over are back
+        proxy = self.proxies.get_random()
+        if proxy is None and request.meta.get(PROXY_WAITED):
+            # This page waited the most we wait: put the soonest-back proxy to work rather than stall.
+            internals.end_soonest_rest(self.proxies)
+            proxy = self.proxies.get_random()
+        return proxy
+
+    def _rest_left(self) -> tuple[float, bool]:
+        """Every proxy is resting: how long to wait for the first to come back (at most
+        ``PROXY_WAIT_MAX``), and whether that is cut short. The crawl slows down."""
         now = time.time()
-        states = self.proxies.proxies
-        soonest = min((states[p].next_check or now for p in self.proxies.dead), default=now)
+        soonest = min(internals.rest_ends(self.proxies).values(), default=now)
         wait = min(max(soonest - now, 0.1), self.wait_max)
         self.crawler.stats.inc_value("proxies/all_resting_waits")
         if not self._resting_logged:
             self._resting_logged = True
             logger.warning("every proxy is resting after bans: slowing down (next one back in %.0f s)", wait)
-        await asyncio.sleep(wait)
-        if self.proxies.reanimate() == 0 and soonest - time.time() > 0:
-            # Waited the most we wait: put the longest-rested proxy back rather than stall.
-            oldest = min(self.proxies.dead, key=lambda p: states[p].next_check or 0, default=None)
-            if oldest is not None:
-                self.proxies.dead.discard(oldest)
-                self.proxies.unchecked.add(oldest)
-        proxy = self.proxies.get_random()
-        if proxy is not None:
-            self._resting_logged = False
-        return proxy
+        return wait, soonest - now > self.wait_max
 
     # --- outcomes -----------------------------------------------------------------------
 
     def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
-        self._count(request, error=False)
-        return self._handle_result(request, self.crawler.spider) or response
+        return self._outcome(request, error=False) or response
 
     def process_exception(self, request: Request, exception: Exception) -> Request | None:  # type: ignore[override]
-        self._count(request, error=True)
-        return self._handle_result(request, self.crawler.spider)
+        return self._outcome(request, error=True)
+
+    def _outcome(self, request: Request, *, error: bool) -> Request | None:
+        """Mark the proxy by the ban verdict (:class:`ShopBanDetectionMiddleware` put it in
+        ``meta["_ban"]``); for a ban, the page again, to go through another proxy at once."""
+        proxy = self.proxies.get_proxy(request.meta.get("proxy"))
+        if not (proxy and request.meta.get("_rotating_proxy")):
+            return None
+        self._count(request, error=error)
+        ban = request.meta.get("_ban")
+        if ban is False:
+            self.proxies.mark_good(proxy)
+        if ban is not True:
+            return None  # a clean answer, or a failure that may as well be the shop's
+        self.proxies.mark_dead(proxy)
+        tries = request.meta.get("proxy_retry_times", 0) + 1
+        if tries > request.meta.get("max_proxies_to_try", self.max_proxies_to_try):
+            logger.debug("%s failed through %d proxies: now the page's own failure", request.url, tries)
+            return None
+        retry = forget_proxy(request.copy())
+        retry.meta["proxy_retry_times"] = tries
+        for key in ("_ban", "_ban_reason"):
+            retry.meta.pop(key, None)
+        retry.dont_filter = True
+        self.crawler.stats.inc_value("proxies/page_retries")
+        return retry
 
     def _count(self, request: Request, *, error: bool) -> None:
         name = request.meta.get("_proxy_name")
-        if not request.meta.get("_rotating_proxy") or name is None:
+        if name is None:
             return
         reason = request.meta.get("_ban_reason") if request.meta.get("_ban") else None
         self.figures.record(name, latency=request.meta.get("download_latency"), ban_reason=reason, error=error)
         if reason is not None:
             self.crawler.stats.inc_value(f"proxies/bans/{reason.split(' ', 1)[0]}")
-            proxy = self.proxies.get_proxy(request.meta.get("proxy"))
-            attempts = self.proxies.proxies[proxy].failed_attempts if proxy else 0
-            logger.info("proxy %s banned (%s) at %s: resting it (ban #%d)", name, reason, request.url, attempts + 1)
-
-    def _retry(self, request: Request, spider: Spider) -> Request | None:
-        retry = super()._retry(request, spider)
-        return forget_proxy(retry) if retry is not None else None
+            in_a_row = self.figures.records[name].bans_in_a_row
+            logger.info("proxy %s banned (%s) at %s: resting it (ban #%d)", name, reason, request.url, in_a_row)
 
     # --- the crawl's figures ------------------------------------------------------------
 

@@ -4,7 +4,13 @@ Sources, first found wins: the ``PROXIES`` environment variable, the ``PROXY_LIS
 (both: URLs separated by commas, spaces or newlines), the file ``PROXY_LIST_PATH`` (default
 ``config/proxies.txt``: one URL per line, ``#`` comments). A proxy is
 ``http(s)://[user:password@]host:port``; a bare ``host:port`` means ``http://``. Anything else
-(SOCKS, no port, a path) is refused at start-up with the file and line, credentials masked.
+(no port, a path) is refused at start-up with the file and line, credentials masked.
+
+SOCKS (``socks4://``, ``socks5://``...) is refused too, with what to use instead: Scrapy's HTTP
+client has no SOCKS support, and the handlers that add some are not for production (Scrapy
+2.19's own httpx handler says so; scrapy-download-handlers-incubator's come as-is, on Scrapy's
+private APIs) and would replace the http(s) handler that scrapy-playwright is. Providers that
+sell SOCKS give an HTTP(S) endpoint for the same proxy; else a local SOCKS-to-HTTP bridge does.
 
 A proxy is never shown with its credentials: :func:`mask_proxy` is the only way one reaches a
 log line, a stat, an export or an error message, and :class:`CredentialsFilter` scrubs them
@@ -54,6 +60,13 @@ def parse_proxy(text: str, where: str) -> Proxy:
         port = parts.port
     except ValueError:
         raise UsageError(f"{where}: {shown!r} is not a proxy URL", print_help=False) from None
+    if parts.scheme.startswith("socks"):
+        raise UsageError(
+            f"{where}: {mask_proxy(url)} is a SOCKS proxy, which Scrapy can't use: list the provider's HTTP(S) "
+            "proxy URL for it instead (http://user:password@host:port), or run a local SOCKS-to-HTTP bridge "
+            "and list that",
+            print_help=False,
+        )
     if parts.scheme not in ("http", "https"):
         raise UsageError(f"{where}: {shown!r}: only http:// and https:// proxies are supported", print_help=False)
     if not parts.hostname or port is None:

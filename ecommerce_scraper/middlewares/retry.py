@@ -1,23 +1,26 @@
 """Retries that respect the shop: backoff with jitter, and ``Retry-After`` pauses the shop.
 
-Scrapy's :class:`~scrapy.downloadermiddlewares.retry.RetryMiddleware` decides *whether* to retry
-(``RETRY_HTTP_CODES``, ``RETRY_EXCEPTIONS``, at most ``RETRY_TIMES`` times per request, then the
-failure is logged with the URL at ``RETRY_GIVE_UP_LOG_LEVEL`` and counted as
-``retry/max_reached``). This subclass decides *when*:
+Scrapy's :class:`~scrapy.downloadermiddlewares.retry.RetryMiddleware` settings decide *whether* to
+retry (``RETRY_HTTP_CODES``, ``RETRY_EXCEPTIONS``, at most ``RETRY_TIMES`` times per request,
+then the failure is logged with the URL at ``RETRY_GIVE_UP_LOG_LEVEL`` and counted as
+``retry/max_reached``; the retry itself is Scrapy's public ``get_retry_request``). This subclass
+decides *when*:
 
 - A response with ``Retry-After`` (seconds or an HTTP date; 429 and 503 carry it) pauses the
-  shop's download slot that long: no request goes to that shop before then, while other shops
-  go on. The retried request waits in the paused slot like any other. A wait over
-  ``RETRY_AFTER_MAX`` is capped there (and counted): a shop asking for hours is retried later
-  in the same crawl, not given up on.
+  shop that long: no request of that shop is sent before then, while other shops, even on the
+  same host, go on; the retried page waits as long. A wait over ``RETRY_AFTER_MAX`` is capped
+  there (and counted): a shop asking for hours is asked again later in the same crawl, not
+  given up on.
 - Anything else retried (5xx, timeouts, connection errors) waits
   ``min(RETRY_BACKOFF_MAX, RETRY_BACKOFF_BASE × 2^(n-1)) × uniform(0.5, 1)`` before attempt
-  *n* + 1, on a timer of the event loop: the request waits, the crawl does not.
+  *n* + 1.
 
-The pause is set when the answer arrives (the ``response_downloaded`` signal, which the downloader
-sends before it releases the shop's next request) on the downloader's own delay timer
-(``Slot.latercall``, as ``DOWNLOAD_DELAY`` uses it): the next request of the slot is released
-by the timer.
+Nothing waits in the downloader (where it would hold a place of ``CONCURRENT_REQUESTS``): the
+retry goes back to the scheduler with its time, and the scheduler holds it and the paused shop's
+requests (:mod:`.waits`).
+
+A proxy that fails is not the shop's failure: the proxy layer (:mod:`.proxies`, after this
+middleware in the chain) sends the page through another proxy at once, before it gets here.
 
 Stats: ``retry/backoff_seconds`` (total waited by retried requests), ``retry/retry_after_pauses``,
 ``retry/retry_after_seconds``, ``retry/retry_after_capped``, and Scrapy's ``retry/*``.
@@ -25,19 +28,18 @@ Stats: ``retry/backoff_seconds`` (total waited by retried requests), ``retry/ret
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
-import time
 
-from scrapy import Request, Spider, signals
+from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.http import Response
-from scrapy.utils.asyncio import call_later
 from scrapy.utils.response import response_status_message
 
 from ..retry_after import retry_after_seconds
+from .proxies import forget_proxy
+from .waits import pause_shop, postpone
 
 logger = logging.getLogger(__name__)
 
@@ -51,39 +53,46 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self.backoff_max = settings.getfloat("RETRY_BACKOFF_MAX", 60.0)
         self.retry_after_max = settings.getfloat("RETRY_AFTER_MAX", 600.0)
         self.rng = random.Random()
-        self._paused_until: dict[str, float] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BackoffRetryMiddleware:
-        middleware = cls(crawler)
-        # Sent when the answer arrives, before the downloader releases the shop's next request:
-        # process_response would come too late to hold that one back.
-        crawler.signals.connect(middleware.response_downloaded, signal=signals.response_downloaded)
-        return middleware
-
-    def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
-        if response.status in self.retry_http_codes:
-            wait = retry_after_seconds(response.headers)
-            if wait is not None:
-                self._pause_shop(request, wait)
+        return cls(crawler)
 
     async def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
-        if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
+        if response.status not in self.retry_http_codes:
             return response
-        retry = self._retry(request, response_status_message(response.status))
+        retry_after = retry_after_seconds(response.headers)
+        if retry_after is not None:
+            retry_after = self._pause_shop(request, retry_after)
+        if request.meta.get("dont_retry", False):
+            return response
+        retry = self.retry_request(request, response_status_message(response.status))
         if retry is None:
             return response
-        if retry_after_seconds(response.headers) is None:  # with one, the shop is paused already
-            await self._back_off(retry)
-        return retry
+        return await self._wait(request, retry, retry_after)
 
     async def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:  # type: ignore[override]
         if not isinstance(exception, self.exceptions_to_retry) or request.meta.get("dont_retry", False):
             return None
-        retry = self._retry(request, exception)
-        if retry is not None:
-            await self._back_off(retry)
-        return retry
+        retry = self.retry_request(request, exception)
+        if retry is None:
+            return None
+        return await self._wait(request, retry, None)
+
+    def retry_request(self, request: Request, reason: str | Exception) -> Request | None:
+        """Scrapy's retry of ``request`` (its meta may override the settings), or ``None`` when
+        its retries are spent (logged and counted by Scrapy)."""
+        assert self.crawler.spider is not None
+        retry = get_retry_request(
+            request,
+            spider=self.crawler.spider,
+            reason=reason,
+            max_retry_times=request.meta.get("max_retry_times", self.max_retry_times),
+            priority_adjust=request.meta.get("priority_adjust", self.priority_adjust),
+            give_up_log_level=request.meta.get("give_up_log_level", self.give_up_log_level),
+        )
+        # A retry takes a fresh proxy, and no proxy credentials wait on disk in the job's queue.
+        return forget_proxy(retry) if retry is not None else None
 
     # --- waiting ----------------------------------------------------------------------------
 
@@ -92,14 +101,17 @@ class BackoffRetryMiddleware(RetryMiddleware):
         ceiling = min(self.backoff_max, self.backoff_base * 2 ** max(0, attempt - 1))
         return ceiling * self.rng.uniform(0.5, 1.0)
 
-    async def _back_off(self, retry: Request) -> None:
-        delay = self.backoff_delay(retry.meta.get("retry_times", 1))
-        if delay <= 0:
-            return
-        self.crawler.stats.inc_value("retry/backoff_seconds", round(delay, 3))
-        await asyncio.sleep(delay)
+    async def _wait(self, request: Request, retry: Request, retry_after: float | None) -> Request:
+        if retry_after is None:
+            delay = self.backoff_delay(retry.meta.get("retry_times", 1))
+            if delay > 0:
+                self.crawler.stats.inc_value("retry/backoff_seconds", round(delay, 3))
+        else:
+            delay = retry_after
+        return await postpone(self.crawler, request, retry, delay)
 
-    def _pause_shop(self, request: Request, seconds: float) -> None:
+    def _pause_shop(self, request: Request, seconds: float) -> float:
+        """Pause ``request``'s shop for ``seconds`` (capped at ``RETRY_AFTER_MAX``); the pause."""
         stats = self.crawler.stats
         if seconds > self.retry_after_max:
             stats.inc_value("retry/retry_after_capped")
@@ -110,21 +122,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
                 self.retry_after_max,
             )
             seconds = self.retry_after_max
-        downloader = self.crawler.engine.downloader if self.crawler.engine else None
-        if downloader is None or seconds <= 0:
-            return
-        key = downloader.get_slot_key(request)
-        slot = downloader.slots.get(key)
-        if slot is None:
-            return
-        until = time.monotonic() + seconds
-        if until <= self._paused_until.get(key, 0.0):
-            return  # already paused at least that long
-        self._paused_until[key] = until
-        if slot.latercall is not None:
-            slot.latercall.cancel()
-        # The downloader's own delay timer: while it is set, the slot sends nothing.
-        slot.latercall = call_later(seconds, downloader._latercall, slot)
-        stats.inc_value("retry/retry_after_pauses")
-        stats.inc_value("retry/retry_after_seconds", round(seconds, 3))
-        logger.info("%s: Retry-After %.1f s, pausing requests to %s", request.url, seconds, key)
+        if seconds > 0 and pause_shop(self.crawler, request, seconds):
+            stats.inc_value("retry/retry_after_pauses")
+            stats.inc_value("retry/retry_after_seconds", round(seconds, 3))
+            logger.info("%s: Retry-After %.1f s, pausing its shop", request.url, seconds)
+        return seconds
