@@ -528,10 +528,12 @@ class CatalogSpider(Spider):
             stats.inc_value("pages/failed")
         if shop is not None and request.callback == self.parse_home and unreachable_reason(failure):
             self.shop_unreachable(shop, request, failure)
-        elif shop is not None and request.callback == self.parse_home:
-            # The shop answers, but not at its home page (moved, redesigned): its sitemaps may know.
+        elif shop is not None and request.callback == self.parse_home and cause.startswith("http_4"):
+            # The shop answers, but has no page at that address (moved, redesigned): its sitemaps may know.
             self.logger.warning("%s: home page %s failed (%s); trying its sitemaps", shop.name, request.url, cause)
             yield from self.discover_sitemaps(shop)
+        elif shop is not None and request.callback == self.parse_home:
+            self.logger.warning("%s: home page %s failed (%s)", shop.name, request.url, detail or cause)
         elif shop is not None and request.cb_kwargs.get("follow") is False:
             self.report_page(shop, request, "gone" if gone else "failed", cause, detail)
         elif cause != "robots":  # a listing, sitemap or API page: the routes fall back on their own
