@@ -42,7 +42,7 @@ format: install
 	$(BIN)/ruff format .
 
 test: lint chromium libreoffice
-	$(BIN)/pytest -q -n 2 --dist loadfile --durations=15
+	$(BIN)/pytest -q -n 2 --dist worksteal --durations=15
 
 bench: install chromium
 	$(BIN)/python bench/run.py

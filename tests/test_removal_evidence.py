@@ -73,7 +73,7 @@ def crawls(shop: DemoShop, tmp_path_factory: pytest.TempPathFactory) -> dict[str
     runs["failing"] = crawl(shop.url(), database, exports, folder / "failing.jsonl", RETRY_BACKOFF_BASE=0.05)
     fail_pages(shop, 503, [])
     fetch(f"{shop.root}__demo__/reset")
-    runs["healed"] = crawl(shop.url(), database, exports, folder / "healed.jsonl", CONCURRENT_REQUESTS_PER_DOMAIN=1)
+    runs["healed"] = crawl(shop.url(), database, exports, folder / "healed.jsonl")
     runs["healed_requests"] = requested_paths(shop)
     fail_pages(shop, 404, [item["url"] for item in gone])
     runs["control"] = crawl(shop.url(), database, exports, folder / "control.jsonl")

@@ -39,7 +39,7 @@ from .crawling import (
     wait_until,
 )
 
-PRODUCTS = 1000
+PRODUCTS = 600
 #: What a product's stored state says about the crawl rather than the shop.
 CRAWL_FIELDS = ("crawl_id", "scraped_at")
 

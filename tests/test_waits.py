@@ -91,6 +91,7 @@ def test_a_waiting_retry_outlives_a_stop_and_still_waits_after_the_resume(tmp_pa
     assert re.search(r"Resuming crawl \([1-9]\d* requests scheduled\)", resumed.output)
     ids = Counter(item["product_id"] for item in resumed.items)
     assert set(ids) == shop.product_ids(1) and max(ids.values()) == 1
-    # The resumed crawl starts the shop again at once, and sends the kept retry when it is due.
+    # The resumed crawl starts the shop again, and sends the kept retry no earlier than it is due
+    # (on a loaded machine the restart itself may come after that moment: then both do).
     due = refused["time"] + retry_after
-    assert len(home) == 2 and home[0]["time"] < due <= home[1]["time"] + 0.05
+    assert len(home) == 2 and due <= home[1]["time"] + 0.05
