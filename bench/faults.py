@@ -26,7 +26,7 @@ from sqlalchemy import select  # noqa: E402
 
 from ecommerce_scraper.storage.models import Change, Crawl  # noqa: E402
 from tests.conftest import fetch  # noqa: E402
-from tests.crawling import SITE, crawl, demo_shop, engine_for  # noqa: E402
+from tests.crawling import SITE, demo_shop, engine_for, start_crawl  # noqa: E402
 from tests.proxies import proxy_pool  # noqa: E402
 
 FAULTS = "all,slow_seconds=0.5,retry_after=1"  # 10% 5xx, 5% 429, 2% truncated, 2% resets, 5% slow
@@ -61,7 +61,7 @@ def main(products: int) -> None:
             }
             for label in ("first crawl", "second crawl, same day"):
                 started = time.monotonic()
-                run = crawl(
+                run = start_crawl(
                     shop.url(),
                     database_url,
                     work / "exports",
@@ -70,7 +70,7 @@ def main(products: int) -> None:
                     RETRY_TIMES=10,
                     ROTATING_PROXY_BACKOFF_BASE=5,
                     ROTATING_PROXY_BACKOFF_CAP=60,
-                )
+                ).finish(timeout=1200)
                 report(label, run, expected, database_url, time.monotonic() - started)
 
 
