@@ -275,9 +275,7 @@ class CrawlWriter:
         """Known, not removed products of the shop to fetch: ``unseen`` by this crawl so far, or
         left ``unverified`` by the shop's previous crawl. ``(product_id, url)`` pairs."""
         with Session(self.engine) as session:
-            query = select(Product.product_id, Product.url).where(
-                Product.site == self.site, Product.removed_at.is_(None), Product.last_crawl_id != self.crawl_id
-            )
+            query = select(Product.product_id, Product.url).where(self._unseen())
             if reason == "unverified":
                 previous = session.scalar(
                     select(Crawl.crawl_id)
