@@ -31,7 +31,7 @@ libreoffice:
 	@scripts/ensure-libreoffice.sh
 
 demo: install chromium migrate
-	$(BIN)/python -m ecommerce_scraper.demo crawl --products $(or $(PRODUCTS),40) --day $(or $(DAY),1)
+	$(BIN)/python -m demo_shops crawl --products $(or $(PRODUCTS),40) --day $(or $(DAY),1)
 
 lint: install
 	$(BIN)/ruff check .
@@ -45,7 +45,7 @@ test: lint chromium libreoffice
 	$(BIN)/pytest -q -n 2 --dist worksteal --durations=15
 
 bench: install chromium
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench.run
 
 crawl: install migrate
 	@test -n "$(SITE)" || { echo "usage: make crawl SITE=<shop> [BASE_URL=...] [RESUME=1]"; exit 2; }

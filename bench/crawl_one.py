@@ -1,4 +1,4 @@
-"""Run one crawl in this process and print its stats as JSON (used by bench/run.py).
+"""Run one crawl in this process and print its stats as JSON (used by ``python -m bench.run``).
 
 ``project SITE BASE_URL`` crawls with the project's spider, settings and pipelines;
 ``bare BASE_URL`` crawls the same pages with bare Scrapy: a sitemap spider that only yields

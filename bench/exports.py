@@ -1,6 +1,6 @@
 """Export speed and memory at catalog scale, printed (never asserted).
 
-``.venv/bin/python bench/exports.py [--products N]`` (default 100,000; ``make bench`` runs it last):
+``.venv/bin/python -m bench.exports [--products N]`` (default 100,000; ``make bench`` runs it last):
 full.csv and the ``<site>.xlsx`` workbook (Products, Variants, Changes) of an N-product crawl,
 written through the same writers ``exports/tree.py`` uses (``atomic_open`` + ``CsvRowWriter``,
 ``XlsxWriter``), from a generator of synthetic stored states (``bench/storage.py``'s products),
@@ -23,19 +23,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bench.storage import FIRST_PRODUCT_ID, SITE, item_state  # noqa: E402
-from ecommerce_scraper.exports.columns import (  # noqa: E402
+from bench.storage import FIRST_PRODUCT_ID, SITE, item_state
+from ecommerce_scraper.exports.columns import (
     DIFF_COLUMNS,
     FULL_COLUMNS,
     VARIANT_COLUMNS,
     change_direction,
     variant_rows,
 )
-from ecommerce_scraper.exports.csvfile import CSV_ENCODING, CsvRowWriter, atomic_open  # noqa: E402
-from ecommerce_scraper.exports.xlsxfile import XlsxWriter  # noqa: E402
+from ecommerce_scraper.exports.csvfile import CSV_ENCODING, CsvRowWriter, atomic_open
+from ecommerce_scraper.exports.xlsxfile import XlsxWriter
+
+ROOT = Path(__file__).resolve().parent.parent
 
 #: kind -> label printed
 FIGURES: dict[str, str] = {"csv": "full.csv", "xlsx": f"{SITE}.xlsx (Products, Variants, Changes)"}

@@ -2,7 +2,7 @@
 live proxy, one that gets banned early and one that is dead (a closed port), then crawled again
 the same day: nothing may be lost, duplicated or invented across the two crawls.
 
-``.venv/bin/python bench/faults.py [--products N]`` (default 2,000; ``make bench`` runs it): per
+``.venv/bin/python -m bench.faults [--products N]`` (default 2,000; ``make bench`` runs it): per
 crawl, products captured of the catalog, duplicates, false removals, unverified products, false
 changes, retries, Retry-After pauses, bans, requests and seconds. The crawls are ``scrapy crawl``
 subprocesses, as in the tests (tests/crawling.py, tests/proxies.py).
@@ -13,21 +13,19 @@ from __future__ import annotations
 import argparse
 import json
 import socket
-import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
+from sqlalchemy import select
+
+from ecommerce_scraper.storage.models import Change, Crawl
+from testkit.crawling import SITE, demo_shop, engine_for, start_crawl
+from testkit.proxies import proxy_pool
+from testkit.web import fetch
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from sqlalchemy import select  # noqa: E402
-
-from ecommerce_scraper.storage.models import Change, Crawl  # noqa: E402
-from tests.conftest import fetch  # noqa: E402
-from tests.crawling import SITE, demo_shop, engine_for, start_crawl  # noqa: E402
-from tests.proxies import proxy_pool  # noqa: E402
 
 FAULTS = "all,slow_seconds=0.5,retry_after=1"  # 10% 5xx, 5% 429, 2% truncated, 2% resets, 5% slow
 

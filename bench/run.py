@@ -19,10 +19,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from demo_shops.crawl import demo_server
 
-from ecommerce_scraper.demo.crawl import demo_server  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 BIG = int(os.environ.get("BENCH_PRODUCTS", "5000"))
 API_SHOPS = ("atmosphere", "sittingknitting", "triskeli")
@@ -31,7 +30,7 @@ EXPORTS = tempfile.mkdtemp(prefix="bench-exports-")
 
 def crawl(*args: str) -> dict:
     out = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "crawl_one.py"), *args],
+        [sys.executable, "-m", "bench.crawl_one", *args],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -65,9 +64,9 @@ def main() -> None:
                 f"  {site:16s} with product pages {full['requests'] / max(full['items'], 1):5.2f}   "
                 f"API only {api_only['requests'] / max(api_only['items'], 1):5.3f}  ({full['items']} products)"
             )
-    subprocess.run([sys.executable, str(ROOT / "bench" / "faults.py")], cwd=ROOT, check=True)
-    subprocess.run([sys.executable, str(ROOT / "bench" / "storage.py")], cwd=ROOT, check=True)
-    subprocess.run([sys.executable, str(ROOT / "bench" / "exports.py")], cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "-m", "bench.faults"], cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "-m", "bench.storage"], cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "-m", "bench.exports"], cwd=ROOT, check=True)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Storage throughput and memory at catalog scale, printed (never asserted).
 
-``.venv/bin/python bench/storage.py [--products N]`` (default 100,000; ``make bench`` runs it last):
+``.venv/bin/python -m bench.storage [--products N]`` (default 100,000; ``make bench`` runs it last):
 
 1. Three crawls of one N-product shop written through ``CrawlWriter.write_batch`` in batches of
    500 (the pipeline's default), into a temporary SQLite file and into a fresh schema of the
@@ -41,15 +41,14 @@ from pathlib import Path
 from queue import Queue
 from typing import Any
 
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from ecommerce_scraper.storage.db import DatabaseError, mask_url, open_database
+from ecommerce_scraper.storage.state import completeness, fingerprint, money_to_state, to_state
+from ecommerce_scraper.storage.writer import CrawlWriter, iter_chunks
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from sqlalchemy import Engine, create_engine, text  # noqa: E402
-from sqlalchemy.exc import SQLAlchemyError  # noqa: E402
-
-from ecommerce_scraper.storage.db import DatabaseError, mask_url, open_database  # noqa: E402
-from ecommerce_scraper.storage.state import completeness, fingerprint, money_to_state, to_state  # noqa: E402
-from ecommerce_scraper.storage.writer import CrawlWriter, iter_chunks  # noqa: E402
 
 BATCH_SIZE = 500  # STORAGE_BATCH_SIZE's default
 CHANGED_EVERY = 20  # one product in 20 (5%) changes in the third crawl
@@ -387,7 +386,12 @@ def run_stall(url: str, products: int) -> dict[str, Any]:
 def in_subprocess(*args: str) -> dict[str, Any]:
     try:
         out = subprocess.run(
-            [sys.executable, __file__, *args], capture_output=True, text=True, cwd=ROOT, check=False, timeout=900
+            [sys.executable, "-m", "bench.storage", *args],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=False,
+            timeout=900,
         )
     except subprocess.TimeoutExpired:
         raise RuntimeError(f"bench/storage.py {' '.join(args[:2])} took over 15 minutes") from None

@@ -9,13 +9,12 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.request import urlopen
 
 import pytest
 
-from ecommerce_scraper.demo.server import DemoServer, start_in_thread
+from demo_shops.server import DemoServer, start_in_thread
+from testkit.web import ROOT, fetch
 
-ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 TEST_PRODUCTS = 30  # small catalogs keep `make test` fast; `make bench` crawls big ones
 
@@ -48,17 +47,6 @@ def demo_root(demo_server: DemoServer) -> str:
     return f"http://127.0.0.1:{demo_server.server_port}/"
 
 
-def fetch(url: str) -> tuple[int, dict[str, str], bytes]:
-    """GET a URL (status, headers, body) without raising on HTTP errors."""
-    from urllib.error import HTTPError
-
-    try:
-        with urlopen(url, timeout=10) as response:
-            return response.status, dict(response.headers), response.read()
-    except HTTPError as err:
-        return err.code, dict(err.headers), err.read()
-
-
 def demo_requests(demo_root: str, site: str) -> list[dict]:
     """Paths the demo server has served for ``site`` so far."""
     return json.loads(fetch(f"{demo_root}__demo__/requests?site={site}")[2])
@@ -70,7 +58,7 @@ def truth(site: str, demo_root: str, products: int = TEST_PRODUCTS, day: int = 1
         [
             sys.executable,
             "-m",
-            "ecommerce_scraper.demo",
+            "demo_shops",
             "catalog",
             site,
             "--products",

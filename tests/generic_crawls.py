@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import select
 
 from ecommerce_scraper.storage.models import Crawl
+from testkit.crawling import FAST, CrawlRun, crawl_env, engine_for, read_feed
 
 from .conftest import ROOT
-from .crawling import FAST, CrawlRun, crawl_env, engine_for, read_feed
 
 
 def generic_crawl(

@@ -22,9 +22,9 @@ from sqlalchemy import select
 
 from ecommerce_scraper.ai.schema import ATTRIBUTE_FIELDS
 from ecommerce_scraper.storage.models import Crawl, Product, Snapshot
+from testkit.crawling import SITE, DemoShop, assert_finished, crawl, demo_shop, engine_for
 
 from .conftest import ROOT
-from .crawling import SITE, DemoShop, assert_finished, crawl, demo_shop, engine_for
 from .openai_server import OpenAIServer, answer, malformed, rate_limited, refusal, server_error, slow
 
 KEY = "sk-crawl-test-key"

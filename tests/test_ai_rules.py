@@ -7,9 +7,7 @@ from typing import Any
 
 import pytest
 
-from ecommerce_scraper.ai.rules import extract_rules, parse_text
-from ecommerce_scraper.ai.schema import ATTRIBUTE_FIELDS, Extraction, YarnAttributes, found_values
-from ecommerce_scraper.demo.catalog import (
+from demo_shops.catalog import (
     _NOTION_ITEMS,
     _TOOLS,
     _YARN_LINES,
@@ -17,6 +15,8 @@ from ecommerce_scraper.demo.catalog import (
     _fibres_text,
     build_catalog,
 )
+from ecommerce_scraper.ai.rules import extract_rules, parse_text
+from ecommerce_scraper.ai.schema import ATTRIBUTE_FIELDS, Extraction, YarnAttributes, found_values
 
 
 def fib(*shares: tuple[str, float | None]) -> list[dict[str, Any]]:

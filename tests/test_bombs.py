@@ -25,13 +25,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from ecommerce_scraper.demo.catalog import build_catalog
-from ecommerce_scraper.demo.server import DemoHandler, DemoServer, DemoState, Faults
-from ecommerce_scraper.demo.stores import store_for
+from demo_shops.catalog import build_catalog
+from demo_shops.server import DemoHandler, DemoServer, DemoState, Faults
+from demo_shops.stores import store_for
 from ecommerce_scraper.settings import DOWNLOAD_MAXSIZE, SITEMAP_MAX_SIZE
+from testkit.crawling import SITE, crawl_command, crawl_env, read_feed
 
 from .conftest import ROOT, TEST_PRODUCTS
-from .crawling import SITE, crawl_command, crawl_env, read_feed
 from .db import sqlite_url
 
 BOMB_SIZE = 1_280 * 2**20  # 1.25 GiB unpacked

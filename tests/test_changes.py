@@ -80,7 +80,7 @@ def free_port() -> int:
 
 def demo_crawl(day: int, database_url: str, exports: Path, port: int) -> subprocess.CompletedProcess:
     """``demo crawl`` as a user runs it; the same port every day (URLs are product data)."""
-    cmd = [sys.executable, "-m", "ecommerce_scraper.demo", "crawl", "--products", str(PRODUCTS), "--day", str(day)]
+    cmd = [sys.executable, "-m", "demo_shops", "crawl", "--products", str(PRODUCTS), "--day", str(day)]
     proc = subprocess.run(
         [*cmd, "--port", str(port)],
         capture_output=True,

@@ -21,7 +21,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from ecommerce_scraper.demo.catalog import FORMULA_BAIT_NAME, build_catalog
+from demo_shops.catalog import FORMULA_BAIT_NAME, build_catalog
 from ecommerce_scraper.exports import (
     DIFF_COLUMNS,
     FULL_COLUMNS,

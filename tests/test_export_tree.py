@@ -32,16 +32,14 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from ecommerce_scraper.demo.catalog import FORMULA_BAIT_NAME
+from demo_shops.catalog import FORMULA_BAIT_NAME
 from ecommerce_scraper.exports.columns import FULL_COLUMNS, MASTER_CHANGES_COLUMNS, column_names
 from ecommerce_scraper.exports.tree import switch_latest, write_crawl_exports, write_master
 from ecommerce_scraper.storage import db
 from ecommerce_scraper.storage.models import Crawl, CrawlProduct, Export
 from ecommerce_scraper.storage.state import fingerprint, to_state
 from ecommerce_scraper.storage.writer import CrawlWriter
-
-from .conftest import ROOT, require_service, truth
-from .crawling import (
+from testkit.crawling import (
     SITE,
     DemoShop,
     assert_finished,
@@ -51,6 +49,8 @@ from .crawling import (
     start_crawl,
     wait_until,
 )
+
+from .conftest import ROOT, require_service, truth
 from .test_export_files import _csv_fields
 
 FILES = ("full.csv", "seo.csv", "diff.csv", f"{SITE}.xlsx", "report.html")

@@ -17,8 +17,7 @@ from urllib.robotparser import RobotFileParser
 import pytest
 from parsel import Selector
 
-from ecommerce_scraper.config import DEFAULT_CONFIG_PATH, Selectors, load_sites
-from ecommerce_scraper.demo.catalog import (
+from demo_shops.catalog import (
     IDX_ON_SALE,
     IDX_OUT_OF_STOCK,
     IDX_PRICE_ON_REQUEST,
@@ -27,8 +26,9 @@ from ecommerce_scraper.demo.catalog import (
     DemoProduct,
     build_catalog,
 )
-from ecommerce_scraper.demo.store import DemoRequest
-from ecommerce_scraper.demo.stores import store_for
+from demo_shops.store import DemoRequest
+from demo_shops.stores import store_for
+from ecommerce_scraper.config import DEFAULT_CONFIG_PATH, Selectors, load_sites
 from ecommerce_scraper.normalize import map_availability, parse_price, product_id_from_url
 
 from .conftest import TEST_PRODUCTS, fetch, truth

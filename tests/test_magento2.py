@@ -17,15 +17,15 @@ from protego import Protego
 from scrapy import Request
 from scrapy.http import HtmlResponse, TextResponse
 
-from ecommerce_scraper.demo.catalog import (
+from demo_shops.catalog import (
     IDX_ON_SALE,
     IDX_OUT_OF_STOCK,
     IDX_TWO_CATEGORIES,
     IDX_VARIANTS,
     build_catalog,
 )
-from ecommerce_scraper.demo.store import format_price
-from ecommerce_scraper.demo.stores import store_for
+from demo_shops.store import format_price
+from demo_shops.stores import store_for
 from ecommerce_scraper.platforms import detect_platform
 from ecommerce_scraper.platforms.magento2 import PAGE_SIZE, Magento2Platform
 

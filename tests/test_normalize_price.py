@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from ecommerce_scraper.demo.store import format_price
+from demo_shops.store import format_price
 from ecommerce_scraper.normalize import ParsedPrice, normalize_currency, parse_price, to_decimal
 
 D = Decimal

@@ -12,7 +12,7 @@ from parsel import Selector
 from protego import Protego
 from scrapy.http import HtmlResponse
 
-from ecommerce_scraper.demo.catalog import (
+from demo_shops.catalog import (
     CATEGORIES,
     IDX_ON_SALE,
     IDX_OUT_OF_STOCK,
@@ -23,8 +23,8 @@ from ecommerce_scraper.demo.catalog import (
     Category,
     build_catalog,
 )
-from ecommerce_scraper.demo.store import DemoRequest
-from ecommerce_scraper.demo.stores import store_for
+from demo_shops.store import DemoRequest
+from demo_shops.stores import store_for
 from ecommerce_scraper.platforms import detect_platform
 from ecommerce_scraper.platforms.opencart import OpenCartPlatform
 

@@ -13,7 +13,7 @@ from protego import Protego
 from scrapy.http import HtmlResponse
 from scrapy.utils.sitemap import Sitemap
 
-from ecommerce_scraper.demo.catalog import (
+from demo_shops.catalog import (
     IDX_ON_SALE,
     IDX_OUT_OF_STOCK,
     IDX_PRICE_ON_REQUEST,
@@ -21,9 +21,9 @@ from ecommerce_scraper.demo.catalog import (
     IDX_VARIANTS,
     build_catalog,
 )
-from ecommerce_scraper.demo.store import DemoRequest
-from ecommerce_scraper.demo.stores import store_for
-from ecommerce_scraper.demo.stores.prestashop import PrestaShopStore, php_json
+from demo_shops.store import DemoRequest
+from demo_shops.stores import store_for
+from demo_shops.stores.prestashop import PrestaShopStore, php_json
 from ecommerce_scraper.platforms import detect_platform
 from ecommerce_scraper.platforms.prestashop import PrestaShopPlatform
 

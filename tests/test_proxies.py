@@ -23,18 +23,18 @@ from scrapy.exceptions import UsageError
 from scrapy.http import HtmlResponse, Request, Response
 from sqlalchemy import select
 
+from demo_shops.catalog import build_catalog
+from demo_shops.stores import store_for
 from ecommerce_scraper.config import DEFAULT_CONFIG_PATH
-from ecommerce_scraper.demo.catalog import build_catalog
-from ecommerce_scraper.demo.stores import store_for
 from ecommerce_scraper.middlewares.bans import response_ban_reason
 from ecommerce_scraper.middlewares.proxies import ProxyStats
 from ecommerce_scraper.middlewares.proxy_list import CredentialsFilter, load_proxies, mask_proxy, parse_proxy
 from ecommerce_scraper.storage.models import Crawl
+from testkit.crawling import SITE, DemoShop, assert_finished, crawl, demo_shop, engine_for
+from testkit.proxies import ForwardProxy, challenge_page, proxy_pool
 
 from .conftest import fetch
-from .crawling import SITE, DemoShop, assert_finished, crawl, demo_shop, engine_for
 from .generic_crawls import generic_crawl
-from .proxies import ForwardProxy, challenge_page, proxy_pool
 
 USER, PASSWORD = "scraper-user", "pa:ss w@rd/ö"
 PRODUCTS = 60

@@ -13,10 +13,10 @@ import pytest
 
 from ecommerce_scraper.middlewares.proxy_list import mask_proxy
 from ecommerce_scraper.spiders.generic import site_name_for
+from testkit.crawling import DemoShop, assert_finished, demo_shop
+from testkit.proxies import ForwardProxy
 
-from .crawling import DemoShop, assert_finished, demo_shop
 from .generic_crawls import generic_crawl, stats_of
-from .proxies import ForwardProxy
 
 PRODUCTS = 150
 

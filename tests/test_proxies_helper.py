@@ -20,9 +20,8 @@ from urllib.request import ProxyHandler, Request, build_opener
 
 import pytest
 
-from ecommerce_scraper.demo.server import DemoServer, start_in_thread
-
-from .proxies import (
+from demo_shops.server import DemoServer, start_in_thread
+from testkit.proxies import (
     AUTH_REQUIRED,
     BAD_GATEWAY,
     CHALLENGED,

@@ -15,8 +15,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from .conftest import fetch
-from .crawling import (
+from testkit.crawling import (
     DemoShop,
     assert_finished,
     changes_of,
@@ -26,6 +25,8 @@ from .crawling import (
     engine_for,
     product_rows,
 )
+
+from .conftest import fetch
 
 PRODUCTS = 134
 FAILING = 2  # 1.5% of the known product pages

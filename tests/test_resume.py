@@ -26,8 +26,7 @@ import pytest
 from sqlalchemy import select
 
 from ecommerce_scraper.storage.models import Change, Crawl, Product, Snapshot
-
-from .crawling import (
+from testkit.crawling import (
     SITE,
     DemoShop,
     assert_finished,

@@ -18,9 +18,9 @@ from scrapy.http import Headers
 
 from ecommerce_scraper.middlewares.retry import BackoffRetryMiddleware
 from ecommerce_scraper.retry_after import retry_after_seconds
+from testkit.crawling import SITE, DemoShop, assert_finished, crawl, demo_shop
 
 from .conftest import demo_requests, fetch
-from .crawling import SITE, DemoShop, assert_finished, crawl, demo_shop
 
 
 @pytest.fixture(scope="module")

@@ -33,9 +33,9 @@ from sqlalchemy import select
 
 from ecommerce_scraper.config import DEFAULT_CONFIG_PATH
 from ecommerce_scraper.storage.models import Crawl, Product
+from testkit.crawling import SITE, DemoShop, demo_shop, engine_for
 
 from .conftest import ROOT
-from .crawling import SITE, DemoShop, demo_shop, engine_for
 
 USER, PASSWORD = "ops", "scrapyd-test-secret"
 PROJECT = "ecommerce_scraper"

@@ -15,7 +15,7 @@ from protego import Protego
 from scrapy.http import HtmlResponse, TextResponse
 from scrapy.utils.sitemap import Sitemap
 
-from ecommerce_scraper.demo.catalog import (
+from demo_shops.catalog import (
     IDX_ON_SALE,
     IDX_OUT_OF_STOCK,
     IDX_TWO_CATEGORIES,
@@ -23,9 +23,9 @@ from ecommerce_scraper.demo.catalog import (
     DemoProduct,
     build_catalog,
 )
-from ecommerce_scraper.demo.store import DemoRequest
-from ecommerce_scraper.demo.stores import store_for
-from ecommerce_scraper.demo.stores.shopify import ShopifyStore
+from demo_shops.store import DemoRequest
+from demo_shops.stores import store_for
+from demo_shops.stores.shopify import ShopifyStore
 from ecommerce_scraper.platforms.shopify import ShopifyPlatform
 
 from .conftest import TEST_PRODUCTS, fetch

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from parsel import Selector
 
-from ecommerce_scraper.demo.catalog import (
+from demo_shops.catalog import (
     CATEGORIES,
     IDX_ON_SALE,
     IDX_PRICE_ON_REQUEST,
@@ -22,8 +22,8 @@ from ecommerce_scraper.demo.catalog import (
     DemoProduct,
     build_catalog,
 )
-from ecommerce_scraper.demo.store import format_price
-from ecommerce_scraper.demo.stores.spa import PAGE_SIZE, SHOP_NAME, SpaStore
+from demo_shops.store import format_price
+from demo_shops.stores.spa import PAGE_SIZE, SHOP_NAME, SpaStore
 
 from .conftest import TEST_PRODUCTS, chromium_path, fetch, require_service
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from ecommerce_scraper.demo.catalog import build_catalog
-from ecommerce_scraper.demo.stores import store_for
+from demo_shops.catalog import build_catalog
+from demo_shops.stores import store_for
 from ecommerce_scraper.items import Product
 from ecommerce_scraper.storage.diff import (
     WATCHED_FIELDS,

@@ -41,9 +41,7 @@ from ecommerce_scraper.storage import db
 from ecommerce_scraper.storage.diff import diff_states
 from ecommerce_scraper.storage.state import to_state
 from ecommerce_scraper.storage.writer import CrawlOutcome, CrawlWriter
-
-from .conftest import demo_requests, fetch, require_service
-from .crawling import (
+from testkit.crawling import (
     SITE,
     DemoShop,
     assert_finished,
@@ -59,6 +57,8 @@ from .crawling import (
     start_crawl,
     wait_until,
 )
+
+from .conftest import demo_requests, fetch, require_service
 from .db import POSTGRES_URL, postgres_available, record_unseen_as_gone
 
 PASSWORD = "s3cret"  # noqa: S105 - must never show up in any output

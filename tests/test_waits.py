@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from testkit.crawling import SITE, DemoShop, assert_finished, demo_shop
+
 from .conftest import demo_requests, fetch
-from .crawling import SITE, DemoShop, assert_finished, demo_shop
 from .generic_crawls import TIMED_LOG, generic_crawl, item_times, opened_at
 
 GOOD, BUSY = SITE, "atmosphere"  # knitshop (PrestaShop) crawls fine; atmosphere is down

@@ -11,7 +11,7 @@ import pytest
 from protego import Protego
 from scrapy.http import HtmlResponse, Response, TextResponse
 
-from ecommerce_scraper.demo.catalog import (
+from demo_shops.catalog import (
     IDX_ON_SALE,
     IDX_OUT_OF_STOCK,
     IDX_PRICE_ON_REQUEST,
@@ -19,8 +19,8 @@ from ecommerce_scraper.demo.catalog import (
     IDX_VARIANTS,
     build_catalog,
 )
-from ecommerce_scraper.demo.store import DemoRequest
-from ecommerce_scraper.demo.stores import store_for
+from demo_shops.store import DemoRequest
+from demo_shops.stores import store_for
 from ecommerce_scraper.platforms import detect_platform
 from ecommerce_scraper.platforms.woocommerce import WooCommercePlatform
 from tests.conftest import TEST_PRODUCTS, fetch

@@ -51,7 +51,7 @@ _SITEMAPS = ("store-products-sitemap.xml", "store-categories-sitemap.xml", "page
 @cache
 def _app_bundle() -> str:
     """The storefront bundle, read once (it is served on every page view)."""
-    return (files("ecommerce_scraper.demo") / "templates" / "spa" / "app.js").read_text(encoding="utf-8")
+    return (files("demo_shops") / "templates" / "spa" / "app.js").read_text(encoding="utf-8")
 
 
 def _wix_id(kind: str, site: str, own_id: object) -> str:

@@ -24,12 +24,12 @@ from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from ecommerce_scraper.demo.catalog import build_catalog
-from ecommerce_scraper.demo.server import DemoServer, start_in_thread
-from ecommerce_scraper.demo.stores import store_for
+from demo_shops.catalog import build_catalog
+from demo_shops.server import DemoServer, start_in_thread
+from demo_shops.stores import store_for
 from ecommerce_scraper.storage.models import Change, Crawl, Product, Snapshot
 
-from .conftest import ROOT, fetch
+from .web import ROOT, fetch
 
 SITE = "knitshop"  # PrestaShop demo: HTML pages and sitemaps, no browser needed
 #: Politeness lifted: these are local demo shops. knitshop needs no browser, so Scrapy's own

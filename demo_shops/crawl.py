@@ -1,4 +1,4 @@
-"""``python -m ecommerce_scraper.demo crawl``: every shop spider against the demo stores.
+"""``python -m demo_shops crawl``: every shop spider against the demo stores.
 
 Starts the demo server on a free loopback port (a subprocess, so it doesn't compete with
 the crawl for the GIL), crawls the seven shops at once with the project's own settings and
@@ -20,7 +20,8 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.exceptions import UsageError
 from scrapy.utils.project import get_project_settings
 
-from ..storage.db import database_url, mask_url
+from ecommerce_scraper.storage.db import database_url, mask_url
+
 from .catalog import PROFILES
 
 #: Settings that lift politeness for local demo shops (a user crawling a real shop keeps them).
@@ -30,7 +31,7 @@ DEMO_SETTINGS = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "CONCURRENT
 @contextmanager
 def demo_server(products: int, day: int = 1, seed: int = 1, faults: str | None = None, port: int = 0) -> Iterator[str]:
     """Run ``demo serve`` (on a free port by default); yield its root URL; stop it afterwards."""
-    cmd = [sys.executable, "-m", "ecommerce_scraper.demo", "serve", "--port", str(port), "--products", str(products)]
+    cmd = [sys.executable, "-m", "demo_shops", "serve", "--port", str(port), "--products", str(products)]
     cmd += ["--day", str(day), "--seed", str(seed), *(["--faults", faults] if faults else [])]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)  # noqa: S603 - our own module
     try:
@@ -119,8 +120,8 @@ def recent_changes(crawlers: list[tuple[str, Crawler]], per_shop: int = 3) -> st
     """A few of the changes each crawl recorded, biggest price moves first."""
     from sqlalchemy import case, func, select
 
-    from ..storage.db import create_engine_for, database_url
-    from ..storage.models import Change
+    from ecommerce_scraper.storage.db import create_engine_for, database_url
+    from ecommerce_scraper.storage.models import Change
 
     settings = get_project_settings()
     engine = create_engine_for(database_url(settings))

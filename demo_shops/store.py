@@ -65,7 +65,7 @@ class DemoResponse:
 
 
 _templates = Environment(
-    loader=PackageLoader("ecommerce_scraper.demo", "templates"),
+    loader=PackageLoader("demo_shops", "templates"),
     autoescape=select_autoescape(["html", "xml"]),
     trim_blocks=True,
     lstrip_blocks=True,

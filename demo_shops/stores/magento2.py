@@ -45,7 +45,7 @@ from ..store import DemoRequest, DemoResponse, Store, format_price
 #: Templates of this store. Its own environment: no file checks per page, and the macros
 #: module is built once (``{% import %}`` would rebuild it on every render).
 TEMPLATES = Environment(
-    loader=PackageLoader("ecommerce_scraper.demo", "templates"),
+    loader=PackageLoader("demo_shops", "templates"),
     autoescape=select_autoescape(["html", "xml"]),
     trim_blocks=True,
     lstrip_blocks=True,

@@ -2,7 +2,7 @@
 
 :class:`ForwardProxy` listens on a free ``127.0.0.1`` port (stdlib only: a listening socket, an
 accept thread and one daemon thread per client connection) and forwards requests to an origin,
-normally the demo shop (:mod:`ecommerce_scraper.demo.server`). Every request is recorded
+normally the demo shop (:mod:`demo_shops.server`). Every request is recorded
 (:class:`ProxiedRequest`) with its ``time.monotonic()`` arrival time, whether it carried the
 proxy's credentials and what became of it, so tests can assert how a crawler rotated, rested and
 authenticated its proxies. :meth:`ForwardProxy.burn_after` makes the proxy's "IP" banned by the

@@ -1,4 +1,4 @@
-"""``python -m ecommerce_scraper.demo serve|catalog``: the demo stores and their truth."""
+"""``python -m demo_shops serve|catalog``: the demo stores and their truth."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from .stores import store_for
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ecommerce_scraper.demo", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m demo_shops", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     serve_cmd = commands.add_parser("serve", help="serve every demo store under http://127.0.0.1:PORT/<site>/")
     serve_cmd.add_argument("--port", type=int, default=8800, help="0 picks a free port (printed)")
