@@ -11,6 +11,9 @@ BOT_NAME = "ecommerce_scraper"
 SPIDER_MODULES = ["ecommerce_scraper.spiders"]
 NEWSPIDER_MODULE = "ecommerce_scraper.spiders"
 COMMANDS_MODULE = "ecommerce_scraper.commands"
+# When a crawl starts (not when a Crawler is merely built): the database reachable and migrated,
+# the AI settings, the proxy list, the job folder and crawl id. See ecommerce_scraper/addon.py.
+ADDONS = {"ecommerce_scraper.addon.CrawlSetup": 0}
 
 # An honest identity; shop spiders replace it with the one in config/sites.json ("bot").
 USER_AGENT = BotConfig().user_agent

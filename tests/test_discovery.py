@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ecommerce_scraper.spiders.base import product_sitemaps
+from ecommerce_scraper.spiders.shop import product_sitemaps
 
 
 @pytest.mark.parametrize(

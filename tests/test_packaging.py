@@ -1,16 +1,20 @@
-"""The Scrapyd egg holds what a crawl needs and nothing of the demo shops, tests or benchmarks.
+"""What a fresh checkout does and ships: the Scrapyd egg holds what a crawl needs and nothing of
+the demo shops, tests or benchmarks; building a ``Crawler`` for any spider writes no file.
 
-Built as ``make deploy`` builds it (``scrapyd-deploy``, through setup.py), from a copy of the
-tracked files so that the build leaves nothing in the work tree.
+Both run on a copy of the tracked files (a clean clone, less the history), so that they see
+what a fresh machine sees and leave nothing in the work tree.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
+
+import pytest
 
 from .conftest import ROOT
 
@@ -26,8 +30,40 @@ def tracked_copy(dest: Path) -> Path:
     return dest
 
 
-def test_the_egg_holds_the_crawler_and_no_demo_code(tmp_path: Path) -> None:
-    project = tracked_copy(tmp_path / "project")
+@pytest.fixture(scope="module")
+def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tracked_copy(tmp_path_factory.mktemp("checkout") / "project")
+
+
+def files_under(folder: Path) -> set[str]:
+    return {str(path.relative_to(folder)) for path in folder.rglob("*") if "__pycache__" not in path.parts}
+
+
+BUILD_EVERY_CRAWLER = """
+from scrapy.crawler import CrawlerRunner
+from scrapy.utils.project import get_project_settings
+
+runner = CrawlerRunner(get_project_settings())
+names = runner.spider_loader.list()
+for name in names:
+    runner.create_crawler(name)
+print(len(names))
+"""
+
+
+def test_building_a_crawler_for_every_spider_writes_no_file(checkout: Path) -> None:
+    before = files_under(checkout)
+    env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "EXPORTS_DIR", "JOBS_DIR")}
+    result = subprocess.run(
+        [sys.executable, "-c", BUILD_EVERY_CRAWLER], cwd=checkout, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout.split()[-1]) == 8  # seven shops and generic
+    assert files_under(checkout) - before == set()
+
+
+def test_the_egg_holds_the_crawler_and_no_demo_code(checkout: Path, tmp_path: Path) -> None:
+    project = checkout
     egg = tmp_path / "project.egg"
     deploy = Path(sys.executable).with_name("scrapyd-deploy")
     result = subprocess.run(

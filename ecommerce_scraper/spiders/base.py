@@ -15,21 +15,16 @@ structured data and no selectors).
 from __future__ import annotations
 
 import logging
-import re
-import zlib
-from collections.abc import AsyncIterator, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any, Self
-from urllib.parse import urlsplit
 
-from protego import Protego
+from pydantic import ValidationError
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
-from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from ..config import ConfigError, SiteConfig, load_sites
@@ -39,123 +34,31 @@ from ..extraction.seo import extract_seo
 from ..extraction.structured import extract_structured, has_product
 from ..extraction.text import clean_text
 from ..items import VARIANT_FIELDS, Product
-from ..jobs import choose_job, new_crawl_id
-from ..middlewares.proxy_list import load_proxies
+from ..jobs import new_crawl_id
 from ..normalize import canonicalize_url, product_id_from_url
-from ..pipelines.attributes import llm_config
-from ..pipelines.storage import check_database
-from ..platforms import Platform, detect_platform, platform_class
+from ..platforms import detect_platform
 from .failures import original_url
 from .outcomes import PageOutcomes
-from .sizes import TooLargeError, dropped_for_size, sitemap_limits, unpack_sitemap
+from .params import ShopParams
+from .shop import Shop, looks_like_app_shell, looks_truncated
+from .sitemaps import SitemapDiscovery
 
 logger = logging.getLogger(__name__)
 
-_SPACES = re.compile(r"\s+")
-_TRUE = ("1", "true", "yes", "on")
 # What shops call the first breadcrumb, the home page: not a category.
 HOME_CRUMBS = frozenset({"home", "αρχική", "αρχικη", "startseite", "accueil", "inicio", "home page", "shop"})
-_FALSE = ("0", "false", "no", "off")
 
 
-def parse_bool(name: str, value: object) -> bool:
-    """A spider argument as a boolean (``-a follow=false``), with a clear error."""
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise ValueError(f"argument {name}={value!r}: expected true or false")
+class CatalogSpider(SitemapDiscovery, PageOutcomes, Spider):
+    """Shared machinery; :class:`ShopSpider` and the generic spider say which shops to crawl.
 
-
-@dataclass
-class Shop:
-    """One shop being crawled and what the crawl has learnt about it so far."""
-
-    name: str
-    base_url: str
-    config: SiteConfig
-    platform: Platform = field(init=False)
-    javascript: bool = False
-    pending_sitemaps: int = 0
-    product_urls_from_sitemaps: int = 0
-    listing_started: bool = False
-    unreachable: str | None = None  # why the shop could not be reached at all, in words
-
-    def __post_init__(self) -> None:
-        self.javascript = self.config.javascript
-        self.use_platform(self.config.platform if self.config.platform != "auto" else "none")
-
-    def use_platform(self, name: str) -> None:
-        self.platform = platform_class(name)(self.base_url, self.config.currency, self.config.language)
-
-    def owns(self, url: str) -> bool:
-        return url.startswith(self.base_url)
-
-    def learnt(self) -> dict[str, Any]:
-        """What the crawl learnt about the shop, for a resumed crawl (``spider.state``)."""
-        return {"platform": self.platform.name, "javascript": self.javascript}
-
-    def recall(self, learnt: dict[str, Any]) -> None:
-        if self.config.platform == "auto" and learnt.get("platform"):
-            self.use_platform(learnt["platform"])
-        self.javascript = self.javascript or bool(learnt.get("javascript"))
-
-
-# "product" but not the product taxonomies (Yoast's product_cat-, product_tag-sitemap.xml).
-_PRODUCT_SITEMAP = re.compile(r"products?(?![-_]?(?:cat|tag|brand|attribute))", re.IGNORECASE)
-
-
-def product_sitemaps(urls: list[str]) -> list[str]:
-    """The sitemaps of an index worth reading for products.
-
-    Platforms split their index by type (Yoast ``product-sitemap.xml``, Shopify
-    ``sitemap_products_1.xml``, Wix ``store-products-sitemap.xml``): when some are named for
-    products, the category and page sitemaps would only cost requests. Otherwise, all.
+    The checks a crawl needs before its first request (database, AI settings, proxies, job
+    folder) are the project add-on's (``addon.py``), not the spider's.
     """
-    named = [url for url in urls if _PRODUCT_SITEMAP.search(url.rsplit("/", 1)[-1])]
-    return named or urls
-
-
-def looks_truncated(response: TextResponse) -> bool:
-    """An HTML document that stops before ``</html>``: cut off in transit or by the server."""
-    content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
-    return "html" in content_type and b"</html>" not in response.body[-4096:].lower()
-
-
-def looks_like_app_shell(response: TextResponse, min_text: int = 200) -> bool:
-    """A page whose content a browser would build with JavaScript: scripts, hardly any text."""
-    root = response.selector.root  # plain lxml, no Selector per node: this is on the hot path
-    if root is None or not root.xpath("//script[@src]"):
-        return False
-    body = root.find("body")
-    if body is None:
-        return True
-    text = len(_SPACES.sub("", body.text_content()))
-    hidden = sum(len(_SPACES.sub("", el.text_content())) for el in body.iter("script", "style", "noscript"))
-    return text - hidden < min_text
-
-
-class CatalogSpider(PageOutcomes, Spider):
-    """Shared machinery; :class:`ShopSpider` and the generic spider say which shops to crawl."""
-
-    @classmethod
-    def update_settings(cls, settings: BaseSettings) -> None:
-        super().update_settings(settings)
-        # Start-up checks, before anything is crawled: a database that can't be used is
-        # one clear line, not a traceback after the crawl has begun. So is a malformed AI setting.
-        check_database(settings)
-        llm_config(settings)
-        load_proxies(settings)  # a malformed proxy list names its file and line
-        choose_job(settings, cls.name)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        # The job folder names the crawl: a resumed crawl goes on under its first id.
-        spider.crawl_id = crawler.settings.get("CRAWL_ID") or spider.crawl_id
         crawler.signals.connect(spider.check_unseen_products, signal=signals.spider_idle)
         return spider
 
@@ -165,6 +68,8 @@ class CatalogSpider(PageOutcomes, Spider):
 
     #: Send requests through the rotating proxies (ecommerce_scraper.middlewares.proxies).
     use_proxies: bool = False
+    #: Where proxies are asked for, when the crawl must not start without them (the add-on checks).
+    proxies_wanted_by: str | None = None
     #: Whether the crawl walks whole catalogs, so that a known product it did not meet is
     #: fetched once more before the crawl closes (a crawl of given pages only does not).
     walks_catalogs: bool = True
@@ -173,11 +78,17 @@ class CatalogSpider(PageOutcomes, Spider):
         super().__init__(*args, **kwargs)
         self.shops: dict[str, Shop] = {}
         self.seen_product_ids: set[tuple[str, str]] = set()
-        self.crawl_id = new_crawl_id()  # replaced by the job's in from_crawler
+        self._crawl_id = new_crawl_id()  # when no CRAWL_ID is set (the add-on sets it from the job)
         # Kept in the job folder by Scrapy's SpiderState (JOBDIR), restored when the crawl resumes.
         self.state: dict[str, Any] = {}
         self.failed_urls: set[str] = set()  # product pages that failed or are gone (logged once each)
         self.unseen_checked = False
+
+    @property
+    def crawl_id(self) -> str:
+        """The job's crawl id (``CRAWL_ID``): a resumed crawl goes on under its first id."""
+        crawler = getattr(self, "crawler", None)
+        return (crawler.settings.get("CRAWL_ID") if crawler is not None else None) or self._crawl_id
 
     # --- requests -----------------------------------------------------------------------
 
@@ -279,96 +190,6 @@ class CatalogSpider(PageOutcomes, Spider):
         self.logger.warning("%s: catalog API request %s failed (%s)", shop.name, request.url, failure.getErrorMessage())
         if request.meta.get("api_first_page"):
             yield from self.discover_sitemaps(shop)
-
-    def discover_sitemaps(self, shop: Shop) -> Iterator[Request]:
-        parts = urlsplit(shop.base_url)
-        yield self.data_request(shop, f"{parts.scheme}://{parts.netloc}/robots.txt", self.parse_robots).replace(
-            dont_filter=True, errback=self.on_robots_error
-        )
-
-    def parse_robots(self, response: Response) -> Iterator[Request]:
-        shop = self.shops[response.meta["shop"]]
-        sitemaps = []
-        if response.status == 200 and isinstance(response, TextResponse):
-            sitemaps = [url for url in Protego.parse(response.text).sitemaps if shop.owns(url)]
-        if not sitemaps:
-            sitemaps = [shop.base_url + "sitemap.xml"]
-        for url in sitemaps:
-            yield from self.sitemap_request(shop, url)
-
-    def on_robots_error(self, failure: Failure) -> Iterator[Request]:
-        shop = self.shops[failure.request.meta["shop"]]  # type: ignore[attr-defined]
-        yield from self.sitemap_request(shop, shop.base_url + "sitemap.xml")
-
-    def sitemap_request(self, shop: Shop, url: str) -> Iterator[Request]:
-        shop.pending_sitemaps += 1
-        request = self.data_request(shop, url, self.parse_sitemap).replace(errback=self.on_sitemap_error)
-        # A sitemap may be larger than a page (50 MB by the protocol): its own caps, for the download,
-        # a Content-Encoding and a .xml.gz alike.
-        request.meta["download_maxsize"], request.meta["download_warnsize"] = sitemap_limits(self.settings)
-        yield request
-
-    def parse_sitemap(self, response: Response) -> Iterator[Any]:
-        shop = self.shops[response.meta["shop"]]
-        shop.pending_sitemaps -= 1
-        body = self.sitemap_xml(shop, response)
-        try:
-            sitemap = Sitemap(body) if body else None
-        except Exception:  # not XML (an HTML 404 page, say)
-            sitemap = None
-        if sitemap is not None and sitemap.type == "sitemapindex":
-            for url in product_sitemaps([entry["loc"] for entry in sitemap if shop.owns(entry["loc"])]):
-                yield from self.sitemap_request(shop, url)
-        elif sitemap is not None and sitemap.type == "urlset":
-            self.crawler.stats.inc_value("sitemaps/read")
-            for entry in sitemap:
-                url = entry["loc"]
-                if not shop.owns(url) or shop.platform.is_product_url(url) is False:
-                    continue
-                shop.product_urls_from_sitemaps += 1
-                yield self.page_request(shop, canonicalize_url(url), self.parse_page, follow=False)
-        yield from self.maybe_start_listing(shop)
-
-    def sitemap_xml(self, shop: Shop, response: Response) -> bytes:
-        """The sitemap's XML, a ``.xml.gz`` unpacked within its size cap; empty when it can't be read."""
-        max_size, warn_size = sitemap_limits(self.settings)
-        max_size = response.meta.get("download_maxsize", max_size)  # as the request was sent
-        warn_size = response.meta.get("download_warnsize", warn_size)
-        try:
-            body = unpack_sitemap(response.body, max_size)
-        except TooLargeError:
-            self.sitemap_too_large(shop, response.url, max_size)
-            return b""
-        except (OSError, EOFError, zlib.error) as exc:  # a broken .gz must not stop discovery
-            self.crawler.stats.inc_value("sitemaps/unreadable")
-            self.logger.warning("%s: sitemap %s is not readable gzip (%s); skipped", shop.name, response.url, exc)
-            return b""
-        if len(response.body) < warn_size <= len(body):
-            message = "%s: sitemap %s unpacks to %d bytes (SITEMAP_WARN_SIZE: %d)"
-            self.logger.warning(message, shop.name, response.url, len(body), warn_size)
-        return body
-
-    def sitemap_too_large(self, shop: Shop, url: str, limit: int) -> None:
-        self.crawler.stats.inc_value("sitemaps/too_large")
-        self.logger.warning("%s: sitemap %s is larger than %d bytes (SITEMAP_MAX_SIZE); skipped", shop.name, url, limit)
-
-    def on_sitemap_error(self, failure: Failure) -> Iterator[Request]:
-        request = failure.request  # type: ignore[attr-defined]
-        shop = self.shops[request.meta["shop"]]
-        shop.pending_sitemaps -= 1
-        if dropped_for_size(failure):  # Scrapy logged the sizes; this names the sitemap and the setting
-            self.sitemap_too_large(shop, request.url, request.meta.get("download_maxsize", 0))
-        yield from self.maybe_start_listing(shop)
-
-    def maybe_start_listing(self, shop: Shop) -> Iterator[Request]:
-        """When every sitemap is read and none listed a product, crawl listing pages."""
-        if shop.pending_sitemaps or shop.product_urls_from_sitemaps or shop.listing_started:
-            return
-        shop.listing_started = True
-        self.logger.info("%s: no usable sitemap; crawling listing pages", shop.name)
-        yield self.page_request(shop, shop.base_url, self.parse_page, follow=True).replace(dont_filter=True)
-        for path in shop.config.start_paths:
-            yield self.page_request(shop, shop.base_url + path.lstrip("/"), self.parse_page, follow=True)
 
     def follow_links(self, shop: Shop, response: TextResponse) -> Iterator[Request]:
         links = shop.platform.listing_links(response)
@@ -532,28 +353,29 @@ class ShopSpider(CatalogSpider):
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
+        """The shop's politeness from config/sites.json, at "spider" priority (the command line wins)."""
         super().update_settings(settings)
         site = cls.site_config()
         settings.set("DOWNLOAD_DELAY", 1.0 / site.rate_limit, priority="spider")
         settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", site.concurrency, priority="spider")
         settings.set("USER_AGENT", load_sites().bot.user_agent, priority="spider")
-        if site.proxies and not load_proxies(settings):
-            raise UsageError(
-                f"config/sites.json: sites.{cls.name}.proxies is true, but no proxies are configured "
-                "(config/proxies.txt, the PROXIES environment variable or the PROXY_LIST setting)",
-                print_help=False,
-            )
 
-    def __init__(self, base_url: str | None = None, product_pages: str | bool | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, **kwargs: Any) -> None:
+        params = ShopParams.from_arguments(kwargs)
+        super().__init__(**{key: value for key, value in kwargs.items() if key not in ShopParams.names()})
         update: dict[str, Any] = {}
-        self.base_url_given = bool(base_url)
-        if base_url:
-            update["base_url"] = base_url
-        if product_pages is not None:
-            update["fetch_product_pages"] = parse_bool("product_pages", product_pages)
-        self.site = SiteConfig.model_validate({**self.site_config().model_dump(), **update})
+        self.base_url_given = bool(params.base_url)
+        if params.base_url:
+            update["base_url"] = params.base_url
+        if params.product_pages is not None:
+            update["fetch_product_pages"] = params.product_pages
+        try:
+            self.site = SiteConfig.model_validate({**self.site_config().model_dump(), **update})
+        except ValidationError as exc:
+            raise UsageError(f"argument base_url={params.base_url!r}: {_first_error(exc)}", print_help=False) from None
         self.use_proxies = self.site.proxies
+        if self.site.proxies:
+            self.proxies_wanted_by = f"config/sites.json: sites.{self.name}.proxies"
 
     async def start(self) -> AsyncIterator[Request]:
         yield self.start_shop(Shop(self.name, self.site.base_url, self.site))
@@ -567,7 +389,5 @@ class ShopSpider(CatalogSpider):
         return "check the URL in config/sites.json or the network"
 
 
-def iter_urls(value: str | Iterable[str]) -> list[str]:
-    """``-a url=A,B`` or a list: the URLs, stripped, empties dropped."""
-    parts = value.split(",") if isinstance(value, str) else list(value)
-    return [p.strip() for p in parts if p and p.strip()]
+def _first_error(exc: ValidationError) -> str:
+    return str(exc.errors()[0]["msg"]).removeprefix("Value error, ")

@@ -10,12 +10,16 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
+from pydantic import ValidationError
 from scrapy import Request
+from scrapy.exceptions import UsageError
 from scrapy.http import Response, TextResponse
 
 from ..config import SiteConfig
 from ..platforms import detect_platform
-from .base import CatalogSpider, Shop, iter_urls, parse_bool
+from .base import CatalogSpider
+from .params import GenericParams
+from .shop import Shop
 
 
 def site_name_for(url: str) -> str:
@@ -36,36 +40,29 @@ def shop_root(url: str) -> str:
 class GenericSpider(CatalogSpider):
     name = "generic"
 
-    def __init__(
-        self,
-        url: str | None = None,
-        follow: str | bool = True,
-        platform: str = "auto",
-        currency: str = "EUR",
-        language: str = "el",
-        proxies: str | bool = False,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.use_proxies = parse_bool("proxies", proxies)
-        self.urls = iter_urls(url or "")
-        if not self.urls:
-            raise ValueError("generic: give the shop(s) to crawl: -a url=URL[,URL...]")
-        self.follow = parse_bool("follow", follow)
+    def __init__(self, **kwargs: Any) -> None:
+        params = GenericParams.from_arguments(kwargs)
+        super().__init__(**{key: value for key, value in kwargs.items() if key not in GenericParams.names()})
+        self.params = params
+        self.use_proxies = params.proxies
+        self.urls = params.url
+        self.follow = params.follow
         self.walks_catalogs = self.follow
         self.configs = []
         for target in self.urls:
             root = shop_root(target) if self.follow else f"{urlsplit(target).scheme}://{urlsplit(target).netloc}/"
-            # SiteConfig validates the URL, the platform name and the currency.
-            self.configs.append(
-                SiteConfig(
+            try:  # SiteConfig validates the URL
+                config = SiteConfig(
                     name=site_name_for(root),
                     base_url=root,
-                    platform=platform,  # type: ignore[arg-type]
-                    currency=currency,
-                    language=language,
+                    platform=params.platform,
+                    currency=params.currency,
+                    language=params.language,
                 )
-            )
+            except ValidationError as exc:
+                message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+                raise UsageError(f"argument url={target!r}: {message}", print_help=False) from None
+            self.configs.append(config)
 
     async def start(self) -> AsyncIterator[Request]:
         for target, config in zip(self.urls, self.configs, strict=True):

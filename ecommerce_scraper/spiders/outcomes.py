@@ -28,7 +28,7 @@ from .failures import failure_cause, is_gone, original_url, unreachable_reason
 from .sizes import dropped_for_size
 
 if TYPE_CHECKING:
-    from .base import Shop
+    from .shop import Shop
 
 
 class PageOutcomes:

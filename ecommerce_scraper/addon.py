@@ -1,0 +1,46 @@
+"""The project's add-on (``ADDONS``): what a crawl needs ready before its first request.
+
+Scrapy runs an add-on's ``update_settings`` when the crawl starts (``Crawler.crawl``), after the
+spider is made and before any component is built; merely building a ``Crawler`` (``scrapy list``,
+a test, Scrapyd's listing) runs none of it and writes no file. Each check fails in one line,
+naming what to fix; ``scrapy crawl`` (``commands/crawl.py``) prints that line as
+``error: ...`` and exits with status 2.
+
+- the database is reachable and migrated (when ``StoragePipeline`` is on);
+- the AI settings are well-formed (the model itself is only asked when a key is set);
+- the proxy list parses, and a spider that must use proxies has some;
+- the job folder (``JOBDIR``) and the crawl id (``CRAWL_ID``) are chosen (``jobs.py``).
+"""
+
+from __future__ import annotations
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import UsageError
+from scrapy.settings import BaseSettings
+
+from .jobs import choose_job
+from .middlewares.proxy_list import load_proxies
+from .pipelines.attributes import llm_config
+from .pipelines.storage import check_database
+
+
+class CrawlSetup:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlSetup:
+        return cls(crawler)
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        check_database(settings)
+        llm_config(settings)
+        proxies = load_proxies(settings)  # a malformed list names its file and line
+        wanted_by = getattr(self.crawler.spider, "proxies_wanted_by", None)
+        if wanted_by and not proxies:
+            raise UsageError(
+                f"{wanted_by} is true, but no proxies are configured "
+                "(config/proxies.txt, the PROXIES environment variable or the PROXY_LIST setting)",
+                print_help=False,
+            )
+        choose_job(settings, self.crawler.spidercls.name)
