@@ -35,14 +35,16 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-import openai
 import pydantic
 
 from ..retry_after import retry_after_seconds
 from .prompt import cache_key, estimate_tokens, messages
 from .schema import YarnAttributes, found_values
+
+if TYPE_CHECKING:
+    import openai
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +146,8 @@ class LLMExtractor:
         self.config = config
         self.cache = cache
         self.usage = Usage()
+        import openai  # here, not at the top: only a crawl that asks the model pays ~1 s for the SDK's import
+
         self.client = openai.AsyncOpenAI(
             api_key=config.api_key,
             base_url=config.base_url,
@@ -214,6 +218,8 @@ class LLMExtractor:
             self._log_once("cache", "AI answer cache unavailable (%s): answers are not kept", self._describe(exc))
 
     async def _ask(self, text: str) -> Answer:
+        import openai
+
         transient_failures = 0
         invalid_retried = False
         while True:
@@ -257,6 +263,8 @@ class LLMExtractor:
                 return Answer("invalid")
 
     async def _call(self, text: str) -> Answer:
+        import openai
+
         self.usage.calls += 1
         try:
             completion = await self.client.chat.completions.parse(
