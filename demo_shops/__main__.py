@@ -5,10 +5,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
 
 from .catalog import PROFILES, build_catalog
 from .server import serve
 from .stores import store_for
+
+
+def catalog_lines(site: str, products: int, day: int, seed: int, base_url: str) -> Iterator[str]:
+    """``demo catalog``'s output: the shop's true products, one JSON document a line."""
+    catalog = build_catalog(site, products, day, seed)
+    store = store_for(catalog)
+    store_url = base_url.rstrip("/") + f"/{site}/"
+    for product in catalog.products:
+        yield json.dumps(store.truth(product, store_url), ensure_ascii=False)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,11 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         return crawl_main(args.products, sites, day=args.day, seed=args.seed, port=args.port)
 
     if args.command == "catalog":
-        catalog = build_catalog(args.site, args.products, args.day, args.seed)
-        store = store_for(catalog)
-        store_url = args.base_url.rstrip("/") + f"/{args.site}/"
-        for product in catalog.products:
-            sys.stdout.write(json.dumps(store.truth(product, store_url), ensure_ascii=False) + "\n")
+        for line in catalog_lines(args.site, args.products, args.day, args.seed, args.base_url):
+            sys.stdout.write(line + "\n")
         return 0
 
     server = serve(args.port, args.products, args.day, args.seed, args.faults, args.host)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from demo_shops.__main__ import catalog_lines
 from demo_shops.server import DemoServer, start_in_thread
 from testkit.web import ROOT, fetch
 
@@ -53,27 +54,9 @@ def demo_requests(demo_root: str, site: str) -> list[dict]:
 
 
 def truth(site: str, demo_root: str, products: int = TEST_PRODUCTS, day: int = 1) -> list[dict]:
-    """``demo catalog`` output: the shop's true products."""
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "demo_shops",
-            "catalog",
-            site,
-            "--products",
-            str(products),
-            "--day",
-            str(day),
-            "--base-url",
-            demo_root,
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    ).stdout
-    return [json.loads(line) for line in out.splitlines()]
+    """``demo catalog``'s output (the shop's true products), made in this process; the command
+    itself is tested in test_packaging."""
+    return [json.loads(line) for line in catalog_lines(site, products, day, 1, demo_root)]
 
 
 def run_crawl(
@@ -108,4 +91,26 @@ def run_crawl(
 
 # The storage tests' ``database_url`` fixture: SQLite and the real PostgreSQL, each test its
 # own database or schema.
-from .db import database_url  # noqa: E402, F401
+from .db import database_url, module_database_url  # noqa: E402, F401
+
+# --- CPU seconds per test (``TEST_CPU_REPORT=path``): the suite's cost, whatever else the
+# machine is doing (wall times on two busy cores say little). Crawl subprocesses count once waited.
+CPU_REPORT = os.environ.get("TEST_CPU_REPORT")
+
+
+def _cpu_seconds() -> float:
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    if not CPU_REPORT:
+        yield
+        return
+    before = _cpu_seconds()
+    yield
+    with open(CPU_REPORT, "a", encoding="utf-8") as report:
+        report.write(f"{_cpu_seconds() - before:.2f}\t{item.nodeid}\n")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -48,11 +49,11 @@ def postgres_schema_url(schema: str) -> str:
     return make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """URL of an empty database: a SQLite file, or a PostgreSQL schema made for this test."""
-    if request.param == "sqlite":
-        yield sqlite_url(tmp_path)
+@contextmanager
+def fresh_database(kind: str, folder: Path) -> Iterator[str]:
+    """URL of an empty database: a SQLite file in ``folder``, or a PostgreSQL schema made for it."""
+    if kind == "sqlite":
+        yield sqlite_url(folder)
         return
     # Imported here: conftest imports this module, so a top-level import would be circular.
     from .conftest import require_service
@@ -70,6 +71,20 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     finally:
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database for one test, once on SQLite and once on PostgreSQL."""
+    with fresh_database(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An empty database shared by a module's tests (crawled once, asserted many times)."""
+    with fresh_database(request.param, tmp_path_factory.mktemp(request.param)) as url:
+        yield url
 
 
 def record_unseen_as_gone(writer: Any) -> None:

@@ -3,23 +3,27 @@ differences, on SQLite and on PostgreSQL. Crawling day 2 again records nothing n
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import Engine, create_engine, func, select
 
 from ecommerce_scraper.storage.models import Change, Crawl, Snapshot
 
 from .conftest import ROOT, chromium_path, require_service, truth
+from .test_spiders import SHOPS, assert_same_catalog
 
-SHOPS = ["atmosphere", "sittingknitting", "knitshop", "ili_ili", "triskeli", "manefa", "cityknitting"]
 PRODUCTS = 24
 
 
@@ -105,44 +109,94 @@ def latest_crawl_changes(engine: Engine, site: str) -> tuple[Crawl, Counter]:
     return crawl, Counter((r.product_id, r.change_type, r.variant_sku) for r in rows)
 
 
-def test_changes_between_days_are_the_catalog_differences(database_url: str, tmp_path: Path) -> None:
+@dataclass
+class DemoRun:
+    """One ``demo crawl`` of the seven shops: its output and, per shop, its crawl and changes."""
+
+    output: str
+    crawls: dict[str, Crawl] = field(default_factory=dict)
+    changes: dict[str, Counter] = field(default_factory=dict)
+    snapshots: int = 0
+
+
+@dataclass
+class DemoDays:
+    root: str
+    exports: Path
+    runs: list[DemoRun]
+
+    def items(self, site: str) -> list[dict]:
+        """The products day 1's crawl of ``site`` yielded (its JSON Lines feed)."""
+        feed = self.exports / site / self.runs[0].crawls[site].crawl_id / "products.jsonl"
+        return [json.loads(line) for line in feed.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture(scope="module")
+def demo_days(module_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoDays]:
     require_service(chromium_path() is not None, "Chromium")
-    engine = create_engine(database_url)
+    exports = tmp_path_factory.mktemp("demo-days")
     port = free_port()
-    first = demo_crawl(1, database_url, tmp_path, port)
-    assert re.search(r"^shop\s+products\s+variants\s+attributes\s+ai\s", first.stdout, re.MULTILINE)
+    engine = create_engine(module_database_url)
+    runs = []
+    for day in (1, 2, 2):
+        proc = demo_crawl(day, module_database_url, exports, port)
+        run = DemoRun(proc.stdout + proc.stderr)
+        for site in SHOPS:
+            run.crawls[site], run.changes[site] = latest_crawl_changes(engine, site)
+        with engine.connect() as conn:
+            run.snapshots = conn.scalar(select(func.count()).select_from(Snapshot))
+        runs.append(run)
+    engine.dispose()
+    yield DemoDays(f"http://127.0.0.1:{port}/", exports, runs)
+
+
+@pytest.mark.parametrize("site", SHOPS)
+def test_each_shop_spider_reports_its_demo_catalog(demo_days: DemoDays, site: str) -> None:
+    items = demo_days.items(site)
+    assert_same_catalog(items, truth(site, demo_days.root, PRODUCTS, day=1))
+    for item in items:  # SEO fields come from every product page crawled
+        assert item["seo_title"] and item["h1"], f"no SEO fields for {item['url']}"
+        assert item["canonical_url"].startswith(f"{demo_days.root}{site}/")
+
+
+def test_day_one_runs_cleanly_and_records_every_product_as_new(demo_days: DemoDays) -> None:
+    first = demo_days.runs[0]
+    assert re.search(r"^shop\s+products\s+variants\s+attributes\s+ai\s", first.output, re.MULTILINE)
+    assert "ERROR" not in first.output, first.output[-3000:]
     # Seven spiders in one process, one master workbook: written once, after the last crawl closed.
-    assert (first.stdout + first.stderr).count("master workbook: ") == 1, first.stderr[-3000:]
-    book = load_workbook(tmp_path / "master.xlsx", read_only=True)
+    assert first.output.count("master workbook: ") == 1, first.output[-3000:]
+    book = load_workbook(demo_days.exports / "master.xlsx", read_only=True)
     assert set(SHOPS) <= set(book.sheetnames)
     book.close()
     for site in SHOPS:
-        crawl, changes = latest_crawl_changes(engine, site)
+        crawl, changes = first.crawls[site], first.changes[site]
         assert crawl.status == "finished", (site, crawl.status_note)
         assert {t for _, t, _ in changes} == {"new"} and sum(changes.values()) == crawl.items_count
         # Without a key: the shops' tables and the rules fill the yarn attributes, nothing is asked.
         assert crawl.stats["attributes/structured"] > 0 and crawl.stats["attributes/rules"] > 0, site
         assert "ai/calls" not in crawl.stats
 
-    demo_crawl(2, database_url, tmp_path, port)
-    root = "http://127.0.0.1:8800/"
+
+def test_changes_between_days_are_the_catalog_differences(demo_days: DemoDays) -> None:
+    second = demo_days.runs[1]
     for site in SHOPS:
-        expected = expected_changes(truth(site, root, PRODUCTS, day=1), truth(site, root, PRODUCTS, day=2))
+        expected = expected_changes(
+            truth(site, demo_days.root, PRODUCTS, day=1), truth(site, demo_days.root, PRODUCTS, day=2)
+        )
         assert expected, f"day 2 of {site} should change something"
-        crawl, changes = latest_crawl_changes(engine, site)
+        crawl, changes = second.crawls[site], second.changes[site]
         assert crawl.status == "finished", (site, crawl.status_note)
         missing, unexpected = expected - changes, changes - expected
         assert not missing and not unexpected, f"{site}: missing {dict(missing)}, unexpected {dict(unexpected)}"
 
-    with engine.connect() as conn:
-        snapshots_before = conn.scalar(select(func.count()).select_from(Snapshot))
-    demo_crawl(2, database_url, tmp_path, port)
+
+def test_crawling_the_same_day_again_records_nothing_new(demo_days: DemoDays) -> None:
+    second, third = demo_days.runs[1], demo_days.runs[2]
     for site in SHOPS:
-        crawl, changes = latest_crawl_changes(engine, site)
+        crawl, changes = third.crawls[site], third.changes[site]
+        assert crawl.crawl_id != second.crawls[site].crawl_id
         assert crawl.status == "finished" and not changes, (site, dict(changes))
-    with engine.connect() as conn:
-        assert conn.scalar(select(func.count()).select_from(Snapshot)) == snapshots_before
-    engine.dispose()
+    assert third.snapshots == second.snapshots
 
 
 def test_day_two_exercises_every_kind_of_change() -> None:

@@ -7,6 +7,7 @@ what a fresh machine sees and leave nothing in the work tree.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import ROOT, truth
 
 
 def tracked_copy(dest: Path) -> Path:
@@ -84,3 +85,30 @@ def test_the_egg_holds_the_crawler_and_no_demo_code(checkout: Path, tmp_path: Pa
     assert not [name for name in names if "demo" in name.split("/")[1]], "demo code in the egg"
     entry_points = zipfile.ZipFile(egg).read("EGG-INFO/entry_points.txt").decode()
     assert "settings = ecommerce_scraper.settings" in entry_points
+
+
+def test_demo_catalog_command_prints_the_truth_the_tests_compare_with() -> None:
+    root = "http://127.0.0.1:8800/"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "demo_shops",
+            "catalog",
+            "knitshop",
+            "--products",
+            "12",
+            "--day",
+            "2",
+            "--base-url",
+            root,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    printed = [json.loads(line) for line in result.stdout.splitlines()]
+    assert printed == truth("knitshop", root, products=12, day=2)
+    assert len(printed) >= 12 and all(p["url"].startswith(f"{root}knitshop/") for p in printed)

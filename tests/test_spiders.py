@@ -1,9 +1,11 @@
-"""End to end: each spider crawls its demo shop and must report exactly the shop's truth."""
+"""End to end: the generic spider, told nothing but the shops' URLs, reports each demo shop's
+truth and asks for nothing robots.txt forbids. (Each shop's own spider is checked the same way
+in test_changes, on the crawls of ``make demo``.)"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
@@ -12,7 +14,6 @@ from protego import Protego
 from .conftest import chromium_path, demo_requests, fetch, require_service, run_crawl, truth
 
 SHOPS = ["atmosphere", "sittingknitting", "knitshop", "ili_ili", "triskeli", "manefa", "cityknitting"]
-JS_SHOPS = {"manefa"}
 
 
 def _money(value: object) -> Decimal | None:
@@ -66,29 +67,36 @@ def assert_polite(demo_root: str, site: str, since: int) -> None:
     assert not forbidden, f"requested robots-disallowed URLs: {forbidden}"
 
 
-def _needs_browser(site: str) -> None:
-    if site in JS_SHOPS:
-        require_service(chromium_path() is not None, "Chromium")
+@dataclass
+class GenericCrawl:
+    items: dict[str, list[dict]]  # site -> products
+    output: str
 
 
-@pytest.mark.parametrize("site", SHOPS)
-def test_shop_spider_reports_the_demo_catalog(site: str, demo_root: str, tmp_path: Path) -> None:
-    _needs_browser(site)
-    before = len(demo_requests(demo_root, site))
-    items, proc = run_crawl(site, tmp_path, f"base_url={demo_root}{site}/")
+@pytest.fixture(scope="module")
+def generic_crawl_of_every_shop(demo_root: str, tmp_path_factory: pytest.TempPathFactory) -> GenericCrawl:
+    """``scrapy crawl generic`` given the seven demo shops at once: no config, platforms detected."""
+    require_service(chromium_path() is not None, "Chromium")  # manefa is a JavaScript storefront
+    before = {site: len(demo_requests(demo_root, site)) for site in SHOPS}
+    urls = ",".join(f"{demo_root}{site}/" for site in SHOPS)
+    items, proc = run_crawl("generic", tmp_path_factory.mktemp("generic"), f"url={urls}", timeout=400)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert_same_catalog(items, truth(site, demo_root))
-    assert_polite(demo_root, site, since=before)
-    # SEO fields come from every product page crawled.
+    by_site: dict[str, list[dict]] = {site: [] for site in SHOPS}
     for item in items:
-        assert item["seo_title"] and item["h1"], f"no SEO fields for {item['url']}"
-        assert item["canonical_url"].startswith(f"{demo_root}{site}/")
-    assert "ERROR" not in proc.stderr, proc.stderr[-3000:]
+        by_site[item["site"].removeprefix("127.0.0.1-")].append(item)
+    for site in SHOPS:
+        assert_polite(demo_root, site, since=before[site])
+    return GenericCrawl(by_site, proc.stderr)
 
 
 @pytest.mark.parametrize("site", SHOPS)
-def test_generic_spider_finds_the_same_products(site: str, demo_root: str, tmp_path: Path) -> None:
-    _needs_browser(site)
-    items, proc = run_crawl("generic", tmp_path, f"url={demo_root}{site}/")
-    assert proc.returncode == 0, proc.stderr[-3000:]
+def test_generic_spider_finds_the_same_products(
+    site: str, demo_root: str, generic_crawl_of_every_shop: GenericCrawl
+) -> None:
+    items = generic_crawl_of_every_shop.items[site]
     assert_same_catalog(items, truth(site, demo_root), fields=("name", "price", "regular_price", "availability"))
+    assert all(item["site"] == f"127.0.0.1-{site}" for item in items)
+
+
+def test_generic_crawl_of_seven_shops_logs_no_error(generic_crawl_of_every_shop: GenericCrawl) -> None:
+    assert "ERROR" not in generic_crawl_of_every_shop.output, generic_crawl_of_every_shop.output[-3000:]
