@@ -37,7 +37,7 @@ from ..extraction import css, heuristic
 from ..extraction.merge import finalize, merge_partials
 from ..extraction.seo import extract_seo
 from ..extraction.structured import extract_structured, has_product
-from ..extraction.text import clean_text
+from ..extraction.toolkit import clean_text
 from ..items import VARIANT_FIELDS, Product
 from ..jobs import choose_job, new_crawl_id
 from ..middlewares.proxy_list import load_proxies
