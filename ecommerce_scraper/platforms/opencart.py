@@ -150,9 +150,7 @@ class OpenCartPlatform(Platform):
 
     def _extract(self, response: TextResponse) -> PartialProduct:
         product: PartialProduct = {}
-        product_id = self._product_id(response)
-        if product_id:
-            product["product_id"] = product_id
+        put(product, "product_id", self._product_id(response))
         put(product, "name", _text(response.css("#content h1") or response.css("h1")))
         product.update(self._facts(response))
         price, regular, currency = self._prices(response)

@@ -237,9 +237,7 @@ class WooCommercePlatform(Platform):
 
     def _extract_product(self, response: TextResponse) -> PartialProduct:
         product: PartialProduct = {}
-        product_id = self._page_product_id(response)
-        if product_id:
-            product["product_id"] = product_id
+        put(product, "product_id", self._page_product_id(response))
         put(product, "name", node_text(response.css("h1.product_title")))
         summary = response.css("div.summary") or response.css("div.product")
         sku = clean_text(summary.css(".product_meta .sku::text").get())
