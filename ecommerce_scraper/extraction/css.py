@@ -9,7 +9,7 @@ from scrapy.http import TextResponse
 
 from ..config import Selectors
 from ..normalize import map_availability, parse_price
-from .text import clean_text
+from .toolkit import PartialProduct, Variant, clean_text, compact, node_text
 
 
 def _texts(root: Selector | TextResponse, css: str) -> list[str]:
@@ -17,7 +17,7 @@ def _texts(root: Selector | TextResponse, css: str) -> list[str]:
     matches: SelectorList = root.css(css)
     if "::" in css:
         return [clean_text(v) for v in matches.getall() if clean_text(v)]
-    return [t for m in matches if (t := clean_text(" ".join(m.xpath(".//text()").getall())))]
+    return [t for m in matches if (t := node_text(m, scripts=True))]
 
 
 def _first(root: Selector | TextResponse, css: str | None) -> str | None:
@@ -34,7 +34,7 @@ def is_product_page(response: TextResponse, selectors: Selectors) -> bool | None
     return bool(response.css(selectors.product_page))
 
 
-def extract_css(response: TextResponse, selectors: Selectors, currency_hint: str | None = None) -> dict[str, Any]:
+def extract_css(response: TextResponse, selectors: Selectors, currency_hint: str | None = None) -> PartialProduct:
     """A partial product from configured selectors; fields without a selector are absent."""
     out: dict[str, Any] = {}
     for field in ("product_id", "name", "sku", "brand", "description", "category"):
@@ -60,17 +60,17 @@ def extract_css(response: TextResponse, selectors: Selectors, currency_hint: str
     if selectors.attribute_rows:
         attributes = {}
         for row in response.css(selectors.attribute_rows):
-            cells = [clean_text(" ".join(c.xpath(".//text()").getall())) for c in row.xpath("./*")]
+            cells = [node_text(c, scripts=True) for c in row.xpath("./*")]
             if len(cells) >= 2 and cells[0]:
                 attributes[cells[0].rstrip(":")] = cells[1]
         if attributes:
             out["attributes"] = attributes
     if selectors.variant:
         out["variants"] = [_variant(row, selectors, currency_hint) for row in response.css(selectors.variant)]
-    return {k: v for k, v in out.items() if v not in (None, "", [], {})}
+    return compact(out)  # type: ignore[return-value]
 
 
-def _variant(row: Selector, selectors: Selectors, currency_hint: str | None) -> dict[str, Any]:
+def _variant(row: Selector, selectors: Selectors, currency_hint: str | None) -> Variant:
     price = _first(row, selectors.variant_price)
     regular = _first(row, selectors.variant_regular_price)
     availability = _first(row, selectors.variant_availability)

@@ -15,7 +15,7 @@ from parsel import Selector
 from scrapy.http import TextResponse
 
 from ..normalize import map_availability, parse_price
-from .text import clean_text
+from .toolkit import PartialProduct, Variant, node_text
 
 # Page areas whose prices and links belong to other products or to the shop chrome.
 _ELSEWHERE = (
@@ -40,7 +40,7 @@ def _classed(pattern: str) -> str:
 
 
 def _text(node: Selector) -> str:
-    return clean_text(" ".join(node.xpath(".//text()").getall()))
+    return node_text(node, scripts=True)
 
 
 def _price_nodes(root: Selector | TextResponse) -> list[Selector]:
@@ -121,11 +121,11 @@ def _prices(nodes: list[Selector], currency_hint: str | None) -> tuple[Any, Any,
     return current, regular, unparsed
 
 
-def extract_heuristic(response: TextResponse, currency_hint: str | None = None) -> dict[str, Any]:
+def extract_heuristic(response: TextResponse, currency_hint: str | None = None) -> PartialProduct:
     container = main_container(response)
     if container is None:
         return {}
-    out: dict[str, Any] = {"name": _text(response.xpath(f"//h1[{_NOT_ELSEWHERE}]")[0])}
+    out: PartialProduct = {"name": _text(response.xpath(f"//h1[{_NOT_ELSEWHERE}]")[0])}
     variant_rows = [row for row in container.xpath(".//tr") if _price_nodes(row)]
     main_prices = [p for p in _price_nodes(container) if not p.xpath("ancestor::tr")]
     price, regular, unparsed = _prices(main_prices, currency_hint)
@@ -151,7 +151,7 @@ def extract_heuristic(response: TextResponse, currency_hint: str | None = None) 
     return out
 
 
-def _variant(row: Selector, currency_hint: str | None) -> dict[str, Any]:
+def _variant(row: Selector, currency_hint: str | None) -> Variant:
     cells = [_text(c) for c in row.xpath("./td|./th")]
     price, regular, _ = _prices(_price_nodes(row), currency_hint)
     availability = next((a for c in reversed(cells) if (a := map_availability(c))), None)

@@ -5,15 +5,16 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-_EMPTY = (None, "", [], {})
+from .toolkit import PartialProduct, is_empty, roll_up_variants
 
 
-def merge_partials(*partials: dict[str, Any] | None) -> dict[str, Any]:
-    """Field by field, the first source that has a value wins (sources in precedence order)."""
+def merge_partials(*partials: PartialProduct | dict[str, Any] | None) -> dict[str, Any]:
+    """Field by field, the first source that has a value wins (sources in precedence order;
+    "has a value": not empty in the sense of :func:`~.toolkit.is_empty`)."""
     merged: dict[str, Any] = {}
     for partial in partials:
         for key, value in (partial or {}).items():
-            if value not in _EMPTY and merged.get(key) in _EMPTY:
+            if not is_empty(value) and is_empty(merged.get(key)):
                 merged[key] = value
     return merged
 
@@ -39,25 +40,22 @@ def _sale_pair(price: Decimal | None, regular: Decimal | None) -> tuple[Decimal 
 def finalize(product: dict[str, Any]) -> dict[str, Any]:
     """Make a merged product consistent.
 
-    - A regular price is kept only when above the price (the product is on sale).
-    - With priced variants, the product's price is its cheapest variant's (and that
-      variant's regular price); availability is in stock when any variant is.
+    - A regular price is kept only when above the price (the product is on sale), for the
+      product and for each variant.
+    - Then its variants decide what they can, by the one roll-up rule
+      (:func:`~.toolkit.roll_up_variants`): with a priced variant, the product's price is the
+      cheapest variant's and its regular price that variant's; its availability is the
+      variants' when they settle it (:func:`~.toolkit.variants_availability`), else its own.
     """
     variants = [dict(v) for v in product.get("variants") or []]
     for variant in variants:
         variant["price"], variant["regular_price"] = _sale_pair(variant.get("price"), variant.get("regular_price"))
         variant.setdefault("options", {})
     product["variants"] = variants
-    priced = [v for v in variants if v.get("price") is not None]
-    if priced:
-        cheapest = min(priced, key=lambda v: v["price"])
-        product["price"], product["regular_price"] = cheapest["price"], cheapest.get("regular_price")
-    else:
-        product["price"], product["regular_price"] = _sale_pair(product.get("price"), product.get("regular_price"))
-    stated = [v.get("availability") for v in variants if v.get("availability")]
-    if stated:
-        if "in_stock" in stated:
-            product["availability"] = "in_stock"
-        else:
-            product["availability"] = next((a for a in stated if a in ("backorder", "preorder")), "out_of_stock")
+    product["price"], product["regular_price"] = _sale_pair(product.get("price"), product.get("regular_price"))
+    rolled = roll_up_variants(variants)
+    if "price" in rolled:
+        product["price"], product["regular_price"] = rolled["price"], rolled.get("regular_price")
+    if "availability" in rolled:
+        product["availability"] = rolled["availability"]
     return product

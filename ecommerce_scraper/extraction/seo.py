@@ -6,7 +6,7 @@ from typing import Any
 
 from scrapy.http import TextResponse
 
-from .text import clean_text
+from .toolkit import clean_text
 
 
 def _meta(response: TextResponse, key: str) -> str | None:

@@ -21,7 +21,7 @@ from scrapy.http import TextResponse
 from w3lib.html import remove_tags, replace_entities
 
 from ..normalize import canonicalize_url, map_availability, parse_price
-from .text import clean_text
+from .toolkit import PartialProduct, Variant, clean_text, compact, roll_up_variants
 
 logger = logging.getLogger(__name__)
 
@@ -93,8 +93,8 @@ def _text(value: Any) -> str | None:
         value = value.get("name") or value.get("@value")
     if value is None:
         return None
-    text = clean_text(remove_tags(replace_entities(str(value))))
-    return text or None
+    # Entities first: JSON-LD often carries escaped markup (``&lt;p&gt;``), which goes too.
+    return clean_text(remove_tags(replace_entities(str(value)))) or None
 
 
 def _images(value: Any) -> list[str]:
@@ -129,12 +129,14 @@ def pick_main_product(candidates: list[dict[str, Any]], response: TextResponse) 
     return candidates[0]
 
 
-def _offer_fields(offers: Any, currency_hint: str | None) -> dict[str, Any]:
-    """price, regular_price, currency, availability from an Offer, AggregateOffer or list."""
+def _offer_fields(offers: Any, currency_hint: str | None) -> PartialProduct:
+    """price, regular_price, currency, availability from an Offer, AggregateOffer or list.
+
+    Several offers are rolled up as variants are (:func:`~.toolkit.roll_up_variants`).
+    """
     entries = [o for o in (offers if isinstance(offers, list) else [offers]) if isinstance(o, dict)]
-    out: dict[str, Any] = {}
-    prices = []
-    availabilities = []
+    out: PartialProduct = {}
+    rows: list[Variant] = []
     for offer in entries:
         currency = offer.get("priceCurrency") or currency_hint
         raw = offer.get("price", offer.get("lowPrice"))
@@ -150,20 +152,12 @@ def _offer_fields(offers: Any, currency_hint: str | None) -> dict[str, Any]:
         for s in specs:
             if _is_regular_spec(s):
                 regular = parse_price(s.get("price"), currency).amount
-        if amount is not None:
-            prices.append((amount, regular))
         if currency:
             out.setdefault("currency", str(currency).upper())
-        if offer.get("availability"):
-            availabilities.append(map_availability(_first(offer["availability"])))
-    if prices:
-        amount, regular = min(prices, key=lambda p: p[0])
-        out["price"] = amount
-        if regular is not None and regular > amount:
-            out["regular_price"] = regular
-    known = [a for a in availabilities if a]
-    if known:
-        out["availability"] = "in_stock" if "in_stock" in known else known[0]
+        availability = map_availability(_first(offer["availability"])) if offer.get("availability") else None
+        on_sale = amount is not None and regular is not None and regular > amount
+        rows.append({"price": amount, "regular_price": regular if on_sale else None, "availability": availability})
+    out.update(roll_up_variants(rows))
     return out
 
 
@@ -172,7 +166,7 @@ def _is_regular_spec(spec: dict[str, Any]) -> bool:
     return any(kind.endswith(t) for t in _REGULAR_PRICE_TYPES)
 
 
-def _variant(node: dict[str, Any], varies_by: list[str], currency_hint: str | None) -> dict[str, Any]:
+def _variant(node: dict[str, Any], varies_by: list[str], currency_hint: str | None) -> Variant:
     options: dict[str, str] = {}
     for prop in node.get("additionalProperty") or []:
         if isinstance(prop, dict) and prop.get("name") and prop.get("value") is not None:
@@ -193,7 +187,7 @@ def _variant(node: dict[str, Any], varies_by: list[str], currency_hint: str | No
     }
 
 
-def product_from_node(node: dict[str, Any], currency_hint: str | None = None) -> dict[str, Any]:
+def product_from_node(node: dict[str, Any], currency_hint: str | None = None) -> PartialProduct:
     """A partial product from one schema.org Product/ProductGroup node."""
     out: dict[str, Any] = {}
     for field, prop in (("name", "name"), ("sku", "sku"), ("mpn", "mpn"), ("category", "category")):
@@ -218,7 +212,7 @@ def product_from_node(node: dict[str, Any], currency_hint: str | None = None) ->
         out["images"] = images
     if isinstance(node.get("url"), str):
         out["url"] = node["url"]
-    out.update({k: v for k, v in _offer_fields(node.get("offers"), currency_hint).items() if v is not None})
+    out.update(_offer_fields(node.get("offers"), currency_hint))
     variants = node.get("hasVariant")
     if isinstance(variants, list) and variants:
         raw_varies = node.get("variesBy") or []
@@ -244,7 +238,7 @@ def breadcrumbs(nodes: Iterable[dict[str, Any]]) -> list[str]:
     return []
 
 
-def extract_structured(response: TextResponse, currency_hint: str | None = None) -> dict[str, Any]:
+def extract_structured(response: TextResponse, currency_hint: str | None = None) -> PartialProduct:
     """The main product of a page from JSON-LD, then microdata, then OpenGraph."""
     ld = json_ld_nodes(response)
     main = pick_main_product(find_products(ld), response)
@@ -269,7 +263,7 @@ def extract_structured(response: TextResponse, currency_hint: str | None = None)
             out.setdefault("availability", map_availability(og["product:availability"]))
         if og.get("product:retailer_item_id"):
             out.setdefault("sku", og["product:retailer_item_id"])
-    return {k: v for k, v in out.items() if v not in (None, "", [], {})}
+    return compact(out)  # type: ignore[return-value]
 
 
 def has_product(response: TextResponse) -> bool:

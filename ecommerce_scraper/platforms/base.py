@@ -1,12 +1,15 @@
 """What a shop platform adapter knows: how to spot the platform, its catalog API, its pages.
 
 The spider (``spiders/base.py``) owns the crawl; an adapter only answers questions about
-responses. Every extraction method returns a *partial product*: a dict with some of the
+responses. Every extraction method returns a *partial product*
+(:class:`~ecommerce_scraper.extraction.toolkit.PartialProduct`): a dict with some of the
 :data:`~ecommerce_scraper.items.PRODUCT_FIELDS`, already normalized (``Decimal`` prices via
 :func:`~ecommerce_scraper.normalize.parse_price`, availability via
 :func:`~ecommerce_scraper.normalize.map_availability`, absolute URLs). Keys whose value is
 unknown are left out rather than set to ``None``. ``variants`` is a list of dicts with
-:data:`~ecommerce_scraper.items.VARIANT_FIELDS`.
+:data:`~ecommerce_scraper.items.VARIANT_FIELDS`. The helpers every adapter shares (text, HTML
+to text, absolute links, put-if-present, the variant roll-up) are in
+:mod:`ecommerce_scraper.extraction.toolkit`: an adapter writes none of its own.
 
 The spider merges partial products by precedence: catalog API, then this adapter's
 :meth:`Platform.extract_product`, then structured data (JSON-LD, microdata, OpenGraph),
@@ -16,12 +19,12 @@ then configured CSS selectors, then heuristics.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from scrapy import Request
 from scrapy.http import Response, TextResponse
 
-PartialProduct = dict[str, Any]
+from ..extraction.toolkit import PartialProduct
 
 
 @dataclass

@@ -1,11 +1,9 @@
 """Magento 2 (Magento Open Source / Adobe Commerce 2.3-2.4) adapter.
 
 Catalog API: the storefront GraphQL endpoint ``/graphql`` that every Magento 2.3+ shop
-exposes to guests (PWA Studio and Hyvä checkout rely on it). The crawl asks
-``products(search: "")`` page by page over GET (cacheable, as Magento recommends for
-queries). A shop that disabled GraphQL (404), hides it behind a WAF (403) or answers with
-an ``errors`` array gets an empty :class:`ApiPage` and a warning in the log; the spider
-then falls back to the sitemap and listing pages, which this adapter also understands.
+exposes to guests (PWA Studio and Hyvä checkout rely on it), read by
+:mod:`~ecommerce_scraper.platforms.magento2_graphql`. A shop without it falls back to the
+sitemap and listing pages, which this module understands.
 
 Product pages: the Luma markup and its descendants (most themes keep it): the add-to-cart
 form carries the entity id, ``price-box`` elements carry ``data-price-amount``, and the
@@ -17,58 +15,21 @@ out-of-stock children out of ``spConfig``, which is why GraphQL is the better so
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import logging
 import re
-from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
-from urllib.parse import urlencode
 
-from parsel import Selector
-from scrapy import Request
 from scrapy.http import Response, TextResponse
 
-from ..normalize import map_availability, parse_price
-from .base import ApiPage, ListingLinks, PartialProduct, Platform
+from ..extraction.toolkit import Variant, absolute_links, node_text, put
+from ..normalize import map_availability
+from .base import ListingLinks, PartialProduct, Platform
+from .magento2_graphql import PAGE_SIZE, GraphQLCatalog, as_dict, as_int, as_list, money_of
+
+__all__ = ["PAGE_SIZE", "Magento2Platform"]
 
 logger = logging.getLogger(__name__)
-
-#: Products per GraphQL page: large pages mean few requests, and Magento has no hard cap.
-PAGE_SIZE = 100
-
-_PRODUCTS_QUERY_TEXT = """
-query CatalogPage($pageSize: Int!, $currentPage: Int!) {
-  products(search: "", pageSize: $pageSize, currentPage: $currentPage) {
-    total_count
-    page_info { current_page page_size total_pages }
-    items {
-      __typename id uid sku name url_key url_suffix stock_status
-      description { html }
-      categories { name url_path }
-      media_gallery { url }
-      price_range { minimum_price { ...Price } }
-      ... on ConfigurableProduct {
-        configurable_options { attribute_code label values { value_index label } }
-        variants {
-          attributes { code label value_index }
-          product { sku stock_status price_range { minimum_price { ...Price } } }
-        }
-      }
-    }
-  }
-}
-fragment Price on ProductPrice {
-  regular_price { value currency }
-  final_price { value currency }
-}
-"""
-#: Whitespace collapsed: the query travels in the URL of a GET request.
-PRODUCTS_QUERY = " ".join(_PRODUCTS_QUERY_TEXT.split())
-
-#: Statuses that reach :meth:`Magento2Platform.parse_api` so it can say why the API is out.
-API_ERROR_STATUSES = [400, 401, 403, 404, 405, 500, 502, 503]
 
 #: Labels of the "More information" table that are really the brand or the barcode.
 BRAND_LABELS = frozenset({"brand", "manufacturer", "κατασκευαστής", "μάρκα", "εταιρεία"})
@@ -88,7 +49,7 @@ _MAGENTO_COOKIES = (
 )
 
 
-class Magento2Platform(Platform):
+class Magento2Platform(GraphQLCatalog, Platform):
     name: ClassVar[str] = "magento2"
 
     # --- detection ----------------------------------------------------------------------
@@ -125,141 +86,6 @@ class Magento2Platform(Platform):
             score += 10
         return score
 
-    # --- catalog API --------------------------------------------------------------------
-
-    @property
-    def graphql_url(self) -> str:
-        return self.base_url + "graphql"
-
-    def api_requests(self) -> list[Request]:
-        return [self.graphql_request(1)]
-
-    def graphql_request(self, page: int) -> Request:
-        variables = json.dumps({"pageSize": PAGE_SIZE, "currentPage": page}, separators=(",", ":"))
-        url = f"{self.graphql_url}?{urlencode({'query': PRODUCTS_QUERY, 'variables': variables})}"
-        return Request(
-            url,
-            headers={"Accept": "application/json"},
-            meta={"magento2_page": page, "handle_httpstatus_list": API_ERROR_STATUSES},
-        )
-
-    def parse_api(self, response: Response) -> ApiPage:
-        products = self._graphql_products(response)
-        if products is None:
-            return ApiPage()
-        page = ApiPage()
-        items = products.get("items")
-        for item in items if isinstance(items, list) else []:
-            if isinstance(item, dict) and (product := self.api_product(item)):
-                page.products.append(product)
-        info = _dict(products.get("page_info"))
-        meta = response.request.meta if response.request is not None else {}
-        current = _int(info.get("current_page")) or meta.get("magento2_page", 1)
-        total_pages = _int(info.get("total_pages")) or 0
-        if current < total_pages and page.products:
-            page.next_requests.append(self.graphql_request(current + 1))
-        return page
-
-    def _graphql_products(self, response: Response) -> dict[str, Any] | None:
-        """``data.products`` of a GraphQL answer, or None (logged) when there is none."""
-        if response.status != 200:
-            logger.warning(
-                "magento2: GraphQL at %s answered HTTP %s (disabled or blocked?); no catalog API",
-                response.url.split("?")[0],
-                response.status,
-            )
-            return None
-        try:
-            body = json.loads(response.body)
-        except ValueError:
-            logger.warning("magento2: GraphQL at %s did not answer JSON; no catalog API", response.url.split("?")[0])
-            return None
-        if not isinstance(body, dict):
-            return None
-        errors = body.get("errors") or []
-        data = body.get("data") if isinstance(body.get("data"), dict) else {}
-        products = data.get("products") if isinstance(data, dict) else None
-        if errors:
-            messages = "; ".join(str(e.get("message")) for e in errors if isinstance(e, dict))
-            logger.warning("magento2: GraphQL at %s answered errors: %s", response.url.split("?")[0], messages)
-        return products if isinstance(products, dict) else None
-
-    def api_product(self, item: dict[str, Any]) -> PartialProduct:
-        """One ``ProductInterface`` item as a partial product ({} without id or URL key)."""
-        try:
-            return self._api_product(item)
-        except (TypeError, AttributeError, ValueError):  # a field of an unexpected shape
-            logger.debug("magento2: unreadable GraphQL product %r", item.get("sku"), exc_info=True)
-            return {}
-
-    def _api_product(self, item: dict[str, Any]) -> PartialProduct:
-        product_id = _entity_id(item)
-        url_key = item.get("url_key")
-        if not product_id or not url_key:
-            return {}
-        suffix = item.get("url_suffix", ".html")  # null: the shop has no suffix
-        product: PartialProduct = {
-            "product_id": product_id,
-            "url": self.base_url + str(url_key) + (suffix or ""),
-        }
-        for key in ("name", "sku"):
-            if item.get(key):
-                product[key] = str(item[key])
-        product.update(self._prices(item.get("price_range")))
-        availability = map_availability(item.get("stock_status"))
-        if availability:
-            product["availability"] = availability
-        description = _html_text(_dict(item.get("description")).get("html"))
-        if description:
-            product["description"] = description
-        images = [str(g["url"]) for g in _list(item.get("media_gallery")) if isinstance(g, dict) and g.get("url")]
-        if images:
-            product["images"] = images
-        product.update(_categories(_list(item.get("categories"))))
-        variants = self._api_variants(item)
-        if variants:
-            product["variants"] = variants
-        return product
-
-    def _prices(self, price_range: Any) -> PartialProduct:
-        """price, regular_price (only when on sale) and currency of a ``PriceRange``."""
-        minimum = _dict(_dict(price_range).get("minimum_price"))
-        final = _dict(minimum.get("final_price"))
-        regular = _dict(minimum.get("regular_price"))
-        currency = str(final.get("currency") or self.currency)
-        out: PartialProduct = {}
-        price = _money(final.get("value"), currency)
-        if price is not None:
-            out["price"] = price
-            out["currency"] = currency
-        regular_price = _money(regular.get("value"), currency)
-        if price is not None and regular_price is not None and regular_price > price:
-            out["regular_price"] = regular_price
-        return out
-
-    def _api_variants(self, item: dict[str, Any]) -> list[dict[str, Any]]:
-        labels = {
-            o.get("attribute_code"): o.get("label") or o.get("attribute_code")
-            for o in _list(item.get("configurable_options"))
-            if isinstance(o, dict)
-        }
-        variants = []
-        for variant in _list(item.get("variants")):
-            variant = _dict(variant)
-            child = _dict(variant.get("product"))
-            options = {
-                str(labels.get(a.get("code")) or a.get("code")): str(a.get("label"))
-                for a in _list(variant.get("attributes"))
-                if isinstance(a, dict) and a.get("label") is not None
-            }
-            entry: dict[str, Any] = {"sku": child.get("sku"), "name": " / ".join(options.values()), "options": options}
-            prices = self._prices(child.get("price_range"))
-            entry["price"] = prices.get("price")
-            entry["regular_price"] = prices.get("regular_price")
-            entry["availability"] = map_availability(child.get("stock_status"))
-            variants.append(entry)
-        return variants
-
     # --- product pages ------------------------------------------------------------------
 
     def is_product_url(self, url: str) -> bool | None:
@@ -284,33 +110,22 @@ class Magento2Platform(Platform):
         )
         if product_id:
             product["product_id"] = product_id.strip()
-        name = _text(main.css(".page-title span.base"))
-        if name:
-            product["name"] = name
+        put(product, "name", node_text(main.css(".page-title span.base")))
         sku = (
-            _text(main.css(".product.attribute.sku .value"))
+            node_text(main.css(".product.attribute.sku .value"))
             or response.css("#product_addtocart_form::attr(data-product-sku)").get()
         )
-        if sku:
-            product["sku"] = sku.strip()
+        put(product, "sku", (sku or "").strip())
         product.update(self._page_prices(response, main))
-        availability = _stock(main)
-        if availability:
-            product["availability"] = availability
-        description = _text(response.css(".product.attribute.description .value"))
-        if description:
-            product["description"] = description
-        images = _gallery_images(response)
-        if images:
-            product["images"] = images
-        crumbs = [_text(li) for li in response.css(".breadcrumbs li.item:not(.home):not(.product)")]
+        put(product, "availability", _stock(main))
+        put(product, "description", node_text(response.css(".product.attribute.description .value")))
+        put(product, "images", _gallery_images(response))
+        crumbs = [node_text(li) for li in response.css(".breadcrumbs li.item:not(.home):not(.product)")]
         if any(crumbs):
             product["breadcrumbs"] = [c for c in crumbs if c]
             product["category"] = product["breadcrumbs"][-1]
         product.update(_specs(response))
-        variants = self._page_variants(response, product.get("currency") or self.currency)
-        if variants:
-            product["variants"] = variants
+        put(product, "variants", self._page_variants(response, product.get("currency") or self.currency))
         return product
 
     def _page_prices(self, response: TextResponse, main: Any) -> PartialProduct:
@@ -326,44 +141,44 @@ class Magento2Platform(Platform):
         )
         old = box.css('[data-price-type="oldPrice"]::attr(data-price-amount)').get()
         out: PartialProduct = {}
-        price = _money(final, currency)
+        price = money_of(final, currency)
         if price is None:
             return out
         out["price"], out["currency"] = price, currency
-        regular = _money(old, currency)
+        regular = money_of(old, currency)
         if regular is not None and regular > price:
             out["regular_price"] = regular
         return out
 
-    def _page_variants(self, response: TextResponse, currency: str) -> list[dict[str, Any]]:
+    def _page_variants(self, response: TextResponse, currency: str) -> list[Variant]:
         config = _sp_config(response)
         if not config:
             return []
         attributes = sorted(
-            (a for a in _dict(config.get("attributes")).values() if isinstance(a, dict)),
-            key=lambda a: _int(a.get("position")) or 0,
+            (a for a in as_dict(config.get("attributes")).values() if isinstance(a, dict)),
+            key=lambda a: as_int(a.get("position")) or 0,
         )
         option_labels = {
             (str(a.get("id")), str(o.get("id"))): str(o.get("label"))
             for a in attributes
-            for o in _list(a.get("options"))
+            for o in as_list(a.get("options"))
             if isinstance(o, dict)
         }
-        prices = _dict(config.get("optionPrices"))
-        skus = _dict(config.get("sku")) or _dict(config.get("skus"))
+        prices = as_dict(config.get("optionPrices"))
+        skus = as_dict(config.get("sku")) or as_dict(config.get("skus"))
         in_stock = _salable_children(config)
         variants = []
-        for child_id, choice in _dict(config.get("index")).items():
+        for child_id, choice in as_dict(config.get("index")).items():
             if not isinstance(choice, dict):
                 continue
             options = {
                 str(a.get("label")): option_labels.get((str(a.get("id")), str(choice.get(str(a.get("id"))))), "")
                 for a in attributes
             }
-            child_prices = _dict(prices.get(child_id))
-            price = _money(_dict(child_prices.get("finalPrice")).get("amount"), currency)
-            regular = _money(_dict(child_prices.get("oldPrice")).get("amount"), currency)
-            variant: dict[str, Any] = {
+            child_prices = as_dict(prices.get(child_id))
+            price = money_of(as_dict(child_prices.get("finalPrice")).get("amount"), currency)
+            regular = money_of(as_dict(child_prices.get("oldPrice")).get("amount"), currency)
+            variant: Variant = {
                 "name": " / ".join(options.values()),
                 "options": options,
                 "price": price,
@@ -395,89 +210,17 @@ class Magento2Platform(Platform):
         )
         categories = response.css("nav.navigation a::attr(href)").getall()
         return ListingLinks(
-            products=_absolute(response, product_links),
-            next_pages=_absolute(response, pages),
-            categories=_absolute(response, categories),
+            products=absolute_links(response, product_links),
+            next_pages=absolute_links(response, pages),
+            categories=absolute_links(response, categories),
         )
 
 
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _money(value: Any, currency: str | None) -> Decimal | None:
-    """A JSON number or ``data-price-amount`` (``8.9``, ``14``) as Decimal, via str (never float math)."""
-    if value is None or isinstance(value, bool) or value == "":
-        return None
-    try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        return None
-    if not amount.is_finite():
-        return None
-    return parse_price(amount, currency).amount
-
-
-def _entity_id(item: dict[str, Any]) -> str | None:
-    """The product's entity id: ``id``, or the base64 ``uid`` where ``id`` is gone."""
-    if item.get("id") is not None:
-        return str(item["id"])
-    uid = item.get("uid")
-    if not uid:
-        return None
-    try:
-        decoded = base64.b64decode(str(uid), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        return str(uid)
-    return decoded if decoded.isdigit() else str(uid)
-
-
-def _html_text(html: Any) -> str:
-    if not html or not isinstance(html, str):
-        return ""
-    texts = Selector(text=f"<div>{html}</div>").xpath("//body//text()[not(ancestor::script or ancestor::style)]")
-    return " ".join(" ".join(texts.getall()).split())
-
-
-def _categories(categories: list[Any]) -> PartialProduct:
-    """Leaf category and its path, from ``categories { name url_path }``.
-
-    A product's category list holds parents too; the leaves are the entries no other
-    entry's ``url_path`` extends, and the first leaf is taken as the main one.
-    """
-    entries = [(str(c.get("url_path") or ""), str(c.get("name") or "")) for c in categories if isinstance(c, dict)]
-    entries = [(path, name) for path, name in entries if path and name]
-    paths = [path for path, _ in entries]
-    leaves = [(p, n) for p, n in entries if not any(other.startswith(p + "/") for other in paths)]
-    if not leaves:
-        return {}
-    leaf_path, leaf_name = leaves[0]
-    names = dict(entries)
-    parts = leaf_path.split("/")
-    crumbs = [names.get("/".join(parts[: i + 1])) for i in range(len(parts))]
-    return {"category": leaf_name, "breadcrumbs": [c for c in crumbs if c]}
-
-
 def _body_classes(response: TextResponse) -> list[str]:
     return (response.xpath("//body/@class").get() or "").split()
-
-
-def _text(selection: Any) -> str:
-    return " ".join(" ".join(selection.xpath(".//text()[not(ancestor::script or ancestor::style)]").getall()).split())
 
 
 def _stock(main: Any) -> str | None:
@@ -489,7 +232,7 @@ def _stock(main: Any) -> str | None:
         return "out_of_stock"
     if "available" in classes:
         return "in_stock"
-    return map_availability(_text(stock[0]))
+    return map_availability(node_text(stock[0]))
 
 
 def _specs(response: TextResponse) -> PartialProduct:
@@ -497,7 +240,7 @@ def _specs(response: TextResponse) -> PartialProduct:
     out: PartialProduct = {}
     attributes: dict[str, str] = {}
     for row in response.css("#product-attribute-specs-table tr"):
-        label, value = _text(row.css("th")), _text(row.css("td"))
+        label, value = node_text(row.css("th")), node_text(row.css("td"))
         if not label or not value:
             continue
         key = label.lower().rstrip(":")
@@ -571,7 +314,7 @@ def _salable_children(config: dict[str, Any]) -> set[str] | None:
     stock_status = config.get("stockStatus")
     if isinstance(stock_status, dict):
         return {str(child) for child, status in stock_status.items() if _is_true(status)}
-    return {str(child) for child in _dict(config.get("index"))}
+    return {str(child) for child in as_dict(config.get("index"))}
 
 
 def _is_true(status: Any) -> bool:
@@ -593,13 +336,4 @@ def _gallery_images(response: TextResponse) -> list[str]:
     if not images:
         placeholder = response.css(".gallery-placeholder__image::attr(src)").get()
         images = [placeholder] if placeholder else []
-    return list(dict.fromkeys(response.urljoin(url) for url in images))
-
-
-def _absolute(response: TextResponse, hrefs: list[str]) -> list[str]:
-    out = []
-    for href in hrefs:
-        href = href.strip()
-        if href and not href.startswith(("#", "javascript:", "mailto:", "tel:")):
-            out.append(response.urljoin(href))
-    return list(dict.fromkeys(out))
+    return absolute_links(response, images, skip=())

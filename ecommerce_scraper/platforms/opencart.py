@@ -23,16 +23,21 @@ import logging
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, ClassVar
+from functools import partial
+from typing import ClassVar
 from urllib.parse import parse_qs, urlsplit
 
-from parsel import Selector, SelectorList
+from parsel import Selector
 from scrapy.http import TextResponse
 
+from ..extraction.toolkit import Variant, absolute_links, node_text, put
 from ..normalize import map_availability, parse_price
 from .base import ListingLinks, PartialProduct, Platform
 
 logger = logging.getLogger(__name__)
+
+#: Text as OpenCart's pages are read: the first element only, with what its scripts hold.
+_text = partial(node_text, first_only=True, scripts=True)
 
 # Labels of the product facts list, lowercased, without the colon; Greek packs vary by shop.
 _FACT_LABELS: dict[str, tuple[str, ...]] = {
@@ -145,12 +150,8 @@ class OpenCartPlatform(Platform):
 
     def _extract(self, response: TextResponse) -> PartialProduct:
         product: PartialProduct = {}
-        product_id = self._product_id(response)
-        if product_id:
-            product["product_id"] = product_id
-        name = _text(response.css("#content h1") or response.css("h1"))
-        if name:
-            product["name"] = name
+        put(product, "product_id", self._product_id(response))
+        put(product, "name", _text(response.css("#content h1") or response.css("h1")))
         product.update(self._facts(response))
         price, regular, currency = self._prices(response)
         if price is not None:
@@ -159,18 +160,12 @@ class OpenCartPlatform(Platform):
             if regular is not None and regular != price:
                 product["regular_price"] = regular
         product.update(self._breadcrumbs(response))
-        description = _text(response.css("#tab-description"))
-        if description:
-            product["description"] = description
-        attributes = self._attributes(response)
-        if attributes:
-            product["attributes"] = attributes
+        put(product, "description", _text(response.css("#tab-description")))
+        put(product, "attributes", self._attributes(response))
         images = self._images(response)
         if images:
             product["main_image"], product["images"] = images[0], images
-        variants = self._variants(response, price, regular if regular != price else None)
-        if variants:
-            product["variants"] = variants
+        put(product, "variants", self._variants(response, price, regular if regular != price else None))
         return product
 
     def _product_id(self, response: TextResponse) -> str | None:
@@ -237,16 +232,11 @@ class OpenCartPlatform(Platform):
             response.css("ul.thumbnails a.thumbnail::attr(href)").getall()
             or response.css(".image.magnific-popup a::attr(href)").getall()
         )
-        images: list[str] = []
-        for href in hrefs:
-            url = response.urljoin(href.strip())
-            if href.strip() and url not in images:
-                images.append(url)
-        return images
+        return absolute_links(response, hrefs, skip=())
 
     # --- variants -------------------------------------------------------------------------
 
-    def _variants(self, response: TextResponse, price: Decimal | None, regular: Decimal | None) -> list[dict[str, Any]]:
+    def _variants(self, response: TextResponse, price: Decimal | None, regular: Decimal | None) -> list[Variant]:
         options = self._options(response)
         if not options:
             return []
@@ -328,31 +318,10 @@ class OpenCartPlatform(Platform):
         except (AttributeError, ValueError):
             return None
         return ListingLinks(
-            products=_absolute(response, products),
-            next_pages=_absolute(response, next_pages),
-            categories=_absolute(response, categories),
+            products=absolute_links(response, products),
+            next_pages=absolute_links(response, next_pages),
+            categories=absolute_links(response, categories),
         )
-
-
-def _text(selection: Selector | SelectorList) -> str:
-    """Whitespace-normalized text of an element (or of the first of a list)."""
-    if isinstance(selection, SelectorList):
-        if not selection:
-            return ""
-        selection = selection[0]
-    return " ".join(" ".join(selection.xpath(".//text()").getall()).split())
-
-
-def _absolute(response: TextResponse, hrefs: list[str]) -> list[str]:
-    urls: list[str] = []
-    for href in hrefs:
-        href = href.strip()
-        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
-            continue
-        url = response.urljoin(href)
-        if url not in urls:
-            urls.append(url)
-    return urls
 
 
 def _xpath_literal(value: str) -> str:

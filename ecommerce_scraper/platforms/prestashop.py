@@ -11,7 +11,8 @@ gsitemap module's sitemaps or the listings. What a product page tells, by versio
   impact tax excluded, ``specific_price``, ``quantity``, ``reference``), ``productPriceTaxExcluded``,
   ``taxRate``, ``allowBuyWhenOutOfStock``... A variant's price is computed the way ``product.js``'s
   ``updatePrice()`` does, in Decimal: ``(base + impact) * (1 + taxRate/100)`` (plus ecotax), then
-  the specific price's reduction, each rounded half-up to cents as the shop displays it.
+  the specific price's reduction, each rounded half-up to cents as the shop displays it. The globals and the pricing are
+  :mod:`~ecommerce_scraper.platforms.prestashop_js`.
 * 1.7/8: ``#product-details[data-product]`` (the product's ``embedded_attributes`` as JSON),
   ``.current-price [itemprop=price][content]``, ``#product-availability``; the combinations
   are not embedded (the theme asks the server for each one), so no variants from there.
@@ -25,19 +26,30 @@ from __future__ import annotations
 import json
 import logging
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from parsel import Selector, SelectorList
 from scrapy.http import TextResponse
 
-from ..normalize import map_availability, parse_price
+from ..extraction.toolkit import Variant, absolute_links, node_text, put
+from ..normalize import map_availability
 from .base import ListingLinks, PartialProduct, Platform
+from .prestashop_js import (
+    JS_VAR,
+    JsGlobals,
+    Pricing,
+    attribute_group_names,
+    combination_variant,
+    has_reduction,
+    int_of,
+    js_money,
+    machine_price,
+    orderable_out_of_stock,
+    shown_price,
+)
 
 logger = logging.getLogger(__name__)
-
-CENT = Decimal("0.01")
 
 # Friendly product URLs: 1.6 ``{category:/}{id}-{rewrite}{-:ean13}.html``, 1.7 ``{id}-{id_product_attribute}-...``.
 _PRODUCT_PATH = re.compile(r"/\d+-[^/]+\.html$")
@@ -52,9 +64,7 @@ _PS_PAGE_NAMES = frozenset(
         "stores", "cart", "password", "history", "identity", "addresses", "address", "products-comparison",
     }
 )  # fmt: skip
-_JS_VAR = r"\bvar\s+{name}\s*=\s*"
 _GENERATOR = re.compile(r"prestashop", re.I)
-_JSON = json.JSONDecoder(parse_float=Decimal, strict=False)
 
 
 class PrestaShopPlatform(Platform):
@@ -76,10 +86,10 @@ class PrestaShopPlatform(Platform):
         text = response.text
         if re.search(r"\bvar\s+prestashop\s*=\s*\{", text):  # 1.7+ front-office global
             score += 60
-        if re.search(_JS_VAR.format(name="static_token"), text):
+        if re.search(JS_VAR.format(name="static_token"), text):
             score += 30
-        if re.search(_JS_VAR.format(name="priceDisplayPrecision"), text) and re.search(
-            _JS_VAR.format(name="baseDir"), text
+        if re.search(JS_VAR.format(name="priceDisplayPrecision"), text) and re.search(
+            JS_VAR.format(name="baseDir"), text
         ):
             score += 20
         if re.search(r"/modules/(blockcart|ps_shoppingcart|blocktopmenu|ps_mainmenu)/", text):
@@ -136,28 +146,28 @@ class PrestaShopPlatform(Platform):
         js = JsGlobals(response)
         embedded = _embedded_attributes(response)  # 1.7+
         product: PartialProduct = {}
-        _put(product, "product_id", self._product_id(response, js, embedded))
-        _put(product, "name", _text(response.css("h1[itemprop=name]")) or _text(response.css("h1")[:1]))
-        _put(product, "sku", self._sku(response, js, embedded))
-        _put(product, "brand", self._brand(response))
-        _put(product, "gtin", _first(response, "[itemprop=gtin13]::attr(content)", "[itemprop=gtin]::attr(content)"))
+        put(product, "product_id", self._product_id(response, js, embedded))
+        put(product, "name", node_text(response.css("h1[itemprop=name]")) or node_text(response.css("h1")[:1]))
+        put(product, "sku", self._sku(response, js, embedded))
+        put(product, "brand", self._brand(response))
+        put(product, "gtin", _first(response, "[itemprop=gtin13]::attr(content)", "[itemprop=gtin]::attr(content)"))
         currency = self._currency(response, js)
-        _put(product, "currency", currency)
+        put(product, "currency", currency)
         show_price = js.get("productShowPrice", embedded.get("show_price", True))
         if show_price not in (False, 0, "0"):
             price, regular = self._prices(response, js, currency or self.currency)
-            _put(product, "price", price)
+            put(product, "price", price)
             if price is not None and regular is not None and regular > price:
                 product["regular_price"] = regular
-        _put(product, "availability", self._availability(response, js, embedded))
-        _put(product, "variants", self._variants(response, js, show_price not in (False, 0, "0")))
+        put(product, "availability", self._availability(response, js, embedded))
+        put(product, "variants", self._variants(response, js, show_price not in (False, 0, "0")))
         crumbs = self._breadcrumbs(response, product.get("name"))
         if crumbs:
             product["breadcrumbs"] = crumbs
             product["category"] = crumbs[-1]
-        _put(product, "description", self._description(response))
-        _put(product, "images", self._images(response))
-        _put(product, "attributes", self._attributes(response))
+        put(product, "description", self._description(response))
+        put(product, "images", self._images(response))
+        put(product, "attributes", self._attributes(response))
         return product
 
     @staticmethod
@@ -180,7 +190,7 @@ class PrestaShopPlatform(Platform):
     @staticmethod
     def _sku(response: TextResponse, js: JsGlobals, embedded: dict[str, Any]) -> str | None:
         # 1.6 leaves the span empty for products with combinations (product.js fills it in).
-        sku = _first(response, "#product_reference [itemprop=sku]::attr(content)") or _text(
+        sku = _first(response, "#product_reference [itemprop=sku]::attr(content)") or node_text(
             response.css("#product_reference span, .product-reference span")
         )
         sku = sku or js.get("productReference") or embedded.get("reference")
@@ -190,9 +200,9 @@ class PrestaShopPlatform(Platform):
     @staticmethod
     def _brand(response: TextResponse) -> str | None:
         return (
-            _text(response.css("#product_manufacturer [itemprop=name]"))
+            node_text(response.css("#product_manufacturer [itemprop=name]"))
             or _first(response, "[itemprop=brand]::attr(content)", ".product-manufacturer img::attr(alt)")
-            or _text(response.css("[itemprop=brand] [itemprop=name], .product-manufacturer a"))
+            or node_text(response.css("[itemprop=brand] [itemprop=name], .product-manufacturer a"))
             or None
         )
 
@@ -211,7 +221,7 @@ class PrestaShopPlatform(Platform):
 
     def _prices(self, response: TextResponse, js: JsGlobals, currency: str) -> tuple[Decimal | None, Decimal | None]:
         """(price, regular price), tax included, as the page displays them."""
-        price = _machine_price(
+        price = machine_price(
             _first(
                 response,
                 "#our_price_display::attr(content)",
@@ -221,15 +231,15 @@ class PrestaShopPlatform(Platform):
             )
         )
         if price is None:
-            price = _shown_price(_text(response.css("#our_price_display, .current-price > span")), currency)
+            price = shown_price(node_text(response.css("#our_price_display, .current-price > span")), currency)
         if price is None:
-            price = _money(js.get("productPrice"))
+            price = js_money(js.get("productPrice"))
         regular = None
-        if _has_reduction(js):
-            regular = _money(js.get("productPriceWithoutReduction"))
+        if has_reduction(js):
+            regular = js_money(js.get("productPriceWithoutReduction"))
         if regular is None and not response.css("#old_price.hidden"):
-            regular = _shown_price(
-                _text(response.css("#old_price_display .price, .product-discount .regular-price")), currency
+            regular = shown_price(
+                node_text(response.css("#old_price_display .price, .product-discount .regular-price")), currency
             )
         return price, regular
 
@@ -243,38 +253,38 @@ class PrestaShopPlatform(Platform):
             if "label-danger" in classes:
                 return "out_of_stock"
             if "label-warning" in classes and js.get("allowBuyWhenOutOfStock") is True:
-                return _orderable_out_of_stock(js, response.css("#availability_date_value::text").get())
-            return map_availability(_text(label))
+                return orderable_out_of_stock(js, response.css("#availability_date_value::text").get())
+            return map_availability(node_text(label))
         if embedded:
-            quantity = _int(embedded.get("quantity"))
+            quantity = int_of(embedded.get("quantity"))
             if quantity is not None and quantity > 0:
                 return "in_stock"
             if quantity is not None:
                 return "backorder" if str(embedded.get("allow_oosp")) in ("1", "True", "true") else "out_of_stock"
-        return map_availability(_text(response.css("#product-availability")))
+        return map_availability(node_text(response.css("#product-availability")))
 
-    def _variants(self, response: TextResponse, js: JsGlobals, show_price: bool) -> list[dict[str, Any]]:
+    def _variants(self, response: TextResponse, js: JsGlobals, show_price: bool) -> list[Variant]:
         combinations = js.get("combinationsFromController")
         if not isinstance(combinations, dict):
             combinations = js.get("combinations")
         if not isinstance(combinations, dict) or not combinations:
             return []
-        pricing = _Pricing.from_js(js) if show_price else None
-        group_names = _group_names(response, js)
+        pricing = Pricing.from_js(js) if show_price else None
+        group_names = attribute_group_names(response, js)
         variants = []
         for combination in combinations.values():
             if isinstance(combination, dict):
-                variants.append(_variant(combination, group_names, pricing, js))
+                variants.append(combination_variant(combination, group_names, pricing, js))
         return variants
 
     @staticmethod
     def _breadcrumbs(response: TextResponse, name: str | None) -> list[str]:
         items = response.css(".breadcrumb li")
         if items:  # 1.7: an ordered list, Home first and the product last
-            crumbs = [_text(item.css("[itemprop=name]")) or _text(item) for item in items][1:]
+            crumbs = [node_text(item.css("[itemprop=name]")) or node_text(item) for item in items][1:]
         else:  # 1.6: the home icon, the category links, the product name as plain text
             links = response.css(".breadcrumb a:not(.home)")
-            crumbs = [_text(link.css("[itemprop=title]")) or _text(link) for link in links]
+            crumbs = [node_text(link.css("[itemprop=title]")) or node_text(link) for link in links]
         crumbs = [c for c in crumbs if c]
         if crumbs and name and crumbs[-1] == name:
             crumbs.pop()
@@ -283,7 +293,7 @@ class PrestaShopPlatform(Platform):
     @staticmethod
     def _description(response: TextResponse) -> str | None:
         for selector in ("section.page-product-box div.rte", ".product-description", "#short_description_content"):
-            text = _text(response.css(selector)[:1])
+            text = node_text(response.css(selector)[:1])
             if text:
                 return text
         return None
@@ -294,26 +304,22 @@ class PrestaShopPlatform(Platform):
             response.css("#thumbs_list_frame a::attr(href), .product-images img::attr(data-image-large-src)").getall()
             or response.css("#bigpic::attr(src), .product-cover img::attr(src)").getall()
         )
-        seen: dict[str, None] = {}
-        for url in urls:
-            if url and not url.startswith(("javascript:", "#")):
-                seen.setdefault(response.urljoin(url), None)
-        return list(seen)
+        return absolute_links(response, urls, skip=("javascript:", "#"))
 
     @staticmethod
     def _attributes(response: TextResponse) -> dict[str, str]:
         attributes: dict[str, str] = {}
         for row in response.css("table.table-data-sheet tr"):
             cells = row.css("td")
-            if len(cells) >= 2 and (name := _text(cells[0])):
-                attributes[name] = _text(cells[1])
+            if len(cells) >= 2 and (name := node_text(cells[0])):
+                attributes[name] = node_text(cells[1])
         for name, value in zip(
             response.css(".product-features dl.data-sheet dt.name"),
             response.css(".product-features dl.data-sheet dd.value"),
             strict=False,
         ):
-            if key := _text(name):
-                attributes[key] = _text(value)
+            if key := node_text(name):
+                attributes[key] = node_text(value)
         return attributes
 
     # --- listings ---------------------------------------------------------------------
@@ -347,214 +353,6 @@ class PrestaShopPlatform(Platform):
         return ListingLinks(products=products, next_pages=next_pages, categories=categories)
 
 
-# --- JavaScript globals ----------------------------------------------------------------
-
-
-class JsGlobals:
-    """``var name = value;`` definitions of a page's inline scripts (``addJsDef`` output)."""
-
-    def __init__(self, response: TextResponse) -> None:
-        self.text = "\n".join(response.xpath("//script[not(@src)]/text()").getall())
-        self._cache: dict[str, Any] = {}
-
-    def get(self, name: str, default: Any = None) -> Any:
-        if name not in self._cache:
-            match = re.search(_JS_VAR.format(name=re.escape(name)), self.text)
-            self._cache[name] = _js_value(self.text, match.end()) if match else _MISSING
-        value = self._cache[name]
-        return default if value is _MISSING else value
-
-
-_MISSING = object()
-
-
-def _js_value(text: str, at: int) -> Any:
-    """The literal at ``text[at:]``: a single-quoted string or JSON; ``_MISSING`` if neither."""
-    if text.startswith("'", at):
-        out: list[str] = []
-        index = at + 1
-        while index < len(text):
-            char = text[index]
-            if char == "\\" and index + 1 < len(text):
-                following = text[index + 1]
-                out.append({"n": "\n", "t": "\t", "r": "\r"}.get(following, following))
-                index += 2
-                continue
-            if char == "'":
-                return "".join(out)
-            out.append(char)
-            index += 1
-        return _MISSING
-    try:
-        return _JSON.raw_decode(text, at)[0]
-    except ValueError:
-        return _MISSING
-
-
-# --- prices ----------------------------------------------------------------------------
-
-
-class _Pricing:
-    """What ``product.js`` needs to price a combination."""
-
-    def __init__(
-        self,
-        base_excl: Decimal,
-        tax_factor: Decimal,
-        ecotax: Decimal,
-        product_specific: dict[str, Any] | None,
-    ) -> None:
-        self.base_excl = base_excl
-        self.tax_factor = tax_factor
-        self.ecotax = ecotax
-        self.product_specific = product_specific
-
-    @classmethod
-    def from_js(cls, js: JsGlobals) -> _Pricing | None:
-        base = _dec(js.get("productPriceTaxExcluded"))
-        if base is None:
-            base = _dec(js.get("productBasePriceTaxExcl"))
-        if base is None:
-            return None
-        no_tax = js.get("noTaxForThisProduct") is True or js.get("customerGroupWithoutTax") is True
-        tax_rate = _dec(js.get("taxRate")) or Decimal(0)
-        tax_factor = Decimal(1) if no_tax else 1 + tax_rate / 100
-        ecotax = _dec(js.get("default_eco_tax")) or Decimal(0)
-        ecotax_rate = _dec(js.get("ecotaxTax_rate")) or Decimal(0)
-        specific = js.get("product_specific_price")
-        return cls(base, tax_factor, ecotax * (1 + ecotax_rate / 100), specific if isinstance(specific, dict) else None)
-
-    def prices(self, combination: dict[str, Any]) -> tuple[Decimal | None, Decimal | None]:
-        """(price, regular price or None), rounded half-up to cents."""
-        impact = _dec(combination.get("price")) or Decimal(0)
-        specific = combination.get("specific_price", self.product_specific)
-        specific = specific if isinstance(specific, dict) else None
-        excl = self.base_excl + impact
-        fixed = _dec(specific.get("price")) if specific else None
-        if fixed is not None and fixed > 0:  # a specific price replaces the combination's price
-            excl = fixed
-        regular = excl * self.tax_factor + self.ecotax
-        price = regular
-        reduction = (_dec(specific.get("reduction")) or Decimal(0)) if specific else Decimal(0)
-        if specific and reduction > 0:
-            if specific.get("reduction_type") == "percentage":
-                price = regular * (1 - reduction)
-            elif str(specific.get("reduction_tax", "1")) == "0":  # an amount before tax
-                price = regular - reduction * self.tax_factor
-            else:
-                price = regular - reduction
-        price_cents, regular_cents = _round(price), _round(regular)
-        return price_cents, (regular_cents if regular_cents > price_cents else None)
-
-
-def _variant(
-    combination: dict[str, Any], group_names: dict[str, str], pricing: _Pricing | None, js: JsGlobals
-) -> dict[str, Any]:
-    values = combination.get("attributes_values")
-    options = {}
-    if isinstance(values, dict):
-        options = {group_names.get(str(group), f"group_{group}"): str(value) for group, value in values.items()}
-    price, regular = pricing.prices(combination) if pricing else (None, None)
-    reference = str(combination.get("reference") or "").strip()
-    return {
-        "sku": reference or None,
-        "name": " / ".join(options.values()),
-        "options": options,
-        "price": price,
-        "regular_price": regular,
-        "availability": _combination_availability(combination, js),
-    }
-
-
-def _combination_availability(combination: dict[str, Any], js: JsGlobals) -> str | None:
-    if js.get("stock_management") in (0, False, "0"):
-        return "in_stock"
-    quantity = _int(combination.get("quantity"))
-    if quantity is None:
-        return None
-    if quantity > 0:
-        return "in_stock"
-    if js.get("allowBuyWhenOutOfStock") is True:
-        return _orderable_out_of_stock(js, combination.get("available_date"))
-    return "out_of_stock"
-
-
-def _orderable_out_of_stock(js: JsGlobals, available_date: object) -> str:
-    """Out of stock but orderable: a pre-order while an availability date is ahead, else a backorder."""
-    today = str(js.get("currentDate") or "")[:10]
-    day = str(available_date or "").strip()
-    if re.fullmatch(r"\d{2}/\d{2}/\d{4}", day):  # dd/mm/yyyy as the theme prints it
-        day = f"{day[6:]}-{day[3:5]}-{day[:2]}"
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", day) and day != "0000-00-00" and (not today or day > today):
-        return "preorder"
-    return "backorder"
-
-
-def _group_names(response: TextResponse, js: JsGlobals) -> dict[str, str]:
-    """id_attribute_group -> the group's public name, from the attribute fieldsets."""
-    names: dict[str, str] = {}
-    for fieldset in response.css("#attributes fieldset.attribute_fieldset, #attributes .attribute_fieldset"):
-        label = _text(fieldset.css("label.attribute_label")).rstrip(":").strip()
-        field = fieldset.css("select::attr(name), input.color_pick_hidden::attr(name), input[type=radio]::attr(name)")
-        match = re.fullmatch(r"group_(\d+)", field.get() or "")
-        if label and match:
-            names[match.group(1)] = label
-    combos = js.get("attributesCombinations")
-    if isinstance(combos, list):  # fallback: the groups' URL names
-        for entry in combos:
-            if isinstance(entry, dict) and entry.get("id_attribute_group") is not None:
-                names.setdefault(str(entry["id_attribute_group"]), str(entry.get("group") or ""))
-    return names
-
-
-def _has_reduction(js: JsGlobals) -> bool:
-    specific = js.get("product_specific_price")
-    return bool(
-        (_dec(js.get("reduction_percent")) or 0) > 0
-        or (_dec(js.get("reduction_price")) or 0) > 0
-        or (isinstance(specific, dict) and (_dec(specific.get("reduction")) or 0) > 0)
-    )
-
-
-def _machine_price(value: str | None) -> Decimal | None:
-    """A ``content`` attribute (``7.899999``): PHP's float of the price, shown rounded to cents."""
-    if not value:
-        return None
-    amount = parse_price(value, decimal_separator=".").amount
-    return _round(amount) if amount is not None else None
-
-
-def _shown_price(text: str, currency: str) -> Decimal | None:
-    amount = parse_price(text, currency).amount if text else None
-    return _round(amount) if amount is not None else None
-
-
-def _money(value: object) -> Decimal | None:
-    amount = _dec(value)
-    return _round(amount) if amount is not None and amount > 0 else None
-
-
-def _round(amount: Decimal) -> Decimal:
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def _dec(value: object) -> Decimal | None:
-    """A JSON number or numeric string of the page's scripts (never a float)."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, (int, Decimal)):
-        return Decimal(value)
-    try:
-        return Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        return None
-
-
-def _int(value: object) -> int | None:
-    number = _dec(value)
-    return int(number) if number is not None else None
-
-
 # --- page helpers ----------------------------------------------------------------------
 
 
@@ -569,12 +367,6 @@ def _embedded_attributes(response: TextResponse) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _text(selection: Selector | SelectorList) -> str:
-    """Visible text, whitespace (NBSP included) collapsed."""
-    parts = selection.xpath(".//text()[not(ancestor::script or ancestor::style)]").getall()
-    return " ".join(" ".join(parts).split())
-
-
 def _first(response: TextResponse, *queries: str) -> str | None:
     for query in queries:
         value = response.css(query).get()
@@ -584,15 +376,5 @@ def _first(response: TextResponse, *queries: str) -> str | None:
 
 
 def _links(response: TextResponse, *queries: str) -> list[str]:
-    seen: dict[str, None] = {}
-    for query in queries:
-        for href in response.css(query).getall():
-            href = href.strip()
-            if href and not href.startswith(("javascript:", "#", "mailto:", "tel:")):
-                seen.setdefault(response.urljoin(href), None)
-    return list(seen)
-
-
-def _put(product: PartialProduct, key: str, value: object) -> None:
-    if value not in (None, "", [], {}):
-        product[key] = value
+    """The links the queries find, query by query, as absolute URLs (the toolkit's default filter)."""
+    return absolute_links(response, (href for query in queries for href in response.css(query).getall()))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
@@ -21,8 +21,16 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 from parsel import Selector
 from scrapy import Request
 from scrapy.http import Response, TextResponse
-from w3lib.html import remove_tags, replace_entities
 
+from ..extraction.toolkit import (
+    Variant,
+    absolute_links,
+    clean_text,
+    html_to_text,
+    node_text,
+    put,
+    roll_up_variants,
+)
 from ..normalize import map_availability, parse_price
 from .base import ApiPage, ListingLinks, PartialProduct, Platform
 
@@ -37,7 +45,6 @@ _ANALYTICS_META = re.compile(r"var\s+meta\s*=\s*")
 _ST_VAR = re.compile(r"var\s+__st\s*=\s*")
 _SHOPIFY_CURRENCY = re.compile(r"Shopify\.currency\s*=\s*\{[^}]*?\"active\"\s*:\s*\"([A-Z]{3})\"")
 _ANALYTICS_CURRENCY = re.compile(r"ShopifyAnalytics\.meta\.currency\s*=\s*['\"]([A-Z]{3})['\"]")
-_SPACES = re.compile(r"\s+")
 
 #: Body markers of a Shopify storefront and how much each one says.
 _BODY_MARKERS: tuple[tuple[str, int], ...] = (
@@ -110,13 +117,13 @@ class ShopifyPlatform(Platform):
             "url": f"{self.base_url}products/{raw['handle']}",
             "currency": self.currency,  # products.json states no currency
         }
-        _put(product, "name", _clean(raw.get("title")))
-        _put(product, "brand", _clean(raw.get("vendor")))
-        _put(product, "category", _clean(raw.get("product_type")))
-        _put(product, "description", _html_text(raw.get("body_html")))
+        put(product, "name", clean_text(raw.get("title")))
+        put(product, "brand", clean_text(raw.get("vendor")))
+        put(product, "category", clean_text(raw.get("product_type")))
+        put(product, "description", html_to_text(raw.get("body_html")))
         images = [img.get("src") for img in raw.get("images") or [] if isinstance(img, dict) and img.get("src")]
         if images:
-            product["images"] = [_absolute(src) for src in images]
+            product["images"] = [_https(src) for src in images]
             product["main_image"] = product["images"][0]
         names = _option_names(raw.get("options"))
         variants = [self._variant(v, names, self._api_money) for v in raw.get("variants") or [] if isinstance(v, dict)]
@@ -160,16 +167,16 @@ class ShopifyPlatform(Platform):
         )
         if product_id:
             product["product_id"] = str(product_id)
-        _put(product, "name", _clean(response.css(".product__title h1::text").get() or product_json.get("title")))
-        _put(product, "brand", _clean(analytics.get("vendor") or product_json.get("vendor")))
-        _put(product, "currency", _page_currency(text) or self.currency)
-        _put(product, "description", _clean(" ".join(response.css(".product__description ::text").getall())))
+        put(product, "name", clean_text(response.css(".product__title h1::text").get() or product_json.get("title")))
+        put(product, "brand", clean_text(analytics.get("vendor") or product_json.get("vendor")))
+        put(product, "currency", _page_currency(text) or self.currency)
+        put(product, "description", node_text(response.css(".product__description")))
         breadcrumbs = _breadcrumbs(response)
         if breadcrumbs:
             product["breadcrumbs"] = breadcrumbs
             product["category"] = breadcrumbs[-1]
         else:
-            _put(product, "category", _clean(analytics.get("type") or product_json.get("type")))
+            put(product, "category", clean_text(analytics.get("type") or product_json.get("type")))
         attributes = _attribute_tables(response)
         if attributes:
             product["attributes"] = attributes
@@ -202,13 +209,13 @@ class ShopifyPlatform(Platform):
 
     def _variant(self, raw: dict[str, Any], names: list[str], money: MoneyReader) -> dict[str, Any]:
         values = _variant_option_values(raw)
-        title = _clean(raw.get("title") or raw.get("public_title")) or " / ".join(values) or None
+        title = clean_text(raw.get("title") or raw.get("public_title")) or " / ".join(values) or None
         if not values and title and title != DEFAULT_TITLE and len(title.split(" / ")) == len(names):
             values = title.split(" / ")  # ShopifyAnalytics variants only have the joined title
         price = money(raw.get("price"))
         compare_at = money(raw.get("compare_at_price"))
         return {
-            "sku": _clean(raw.get("sku")),
+            "sku": clean_text(raw.get("sku")) or None,
             "name": title,
             "options": {(names[i] if i < len(names) else f"Option {i + 1}"): value for i, value in enumerate(values)},
             "price": price,
@@ -216,7 +223,6 @@ class ShopifyPlatform(Platform):
             "availability": _flag_availability(raw.get("available")),
             # ShopifyAnalytics gives a default variant neither options nor a title
             "_default": title == DEFAULT_TITLE or values == [DEFAULT_TITLE] or (not values and title is None),
-            "_position": raw.get("position") if isinstance(raw.get("position"), int) else 0,
         }
 
     def _api_money(self, value: object) -> Decimal | None:
@@ -238,27 +244,27 @@ class ShopifyPlatform(Platform):
     def listing_links(self, response: TextResponse) -> ListingLinks | None:
         cards = response.css("#product-grid, .product-grid, .collection")
         scope = cards if cards else response
-        products = _unique(
-            _product_page_url(response.urljoin(href))
-            for href in scope.css('a[href*="/products/"]::attr(href)').getall()
-            if self.is_product_url(response.urljoin(href))
-        )
-        next_pages = _unique(
-            response.urljoin(href)
-            for href in response.css(
+        product_hrefs = scope.css('a[href*="/products/"]::attr(href)').getall()
+        products = absolute_links(response, product_hrefs, skip=(), keep=self.is_product_url)
+        next_pages = absolute_links(
+            response,
+            response.css(
                 '.pagination a[href]::attr(href), link[rel="next"]::attr(href), a[rel="next"]::attr(href)'
-            ).getall()
+            ).getall(),
+            skip=(),
         )
-        categories = _unique(
-            _strip_query(response.urljoin(href))
+        category_hrefs = [
+            href
             for href in response.css('a[href*="/collections/"]::attr(href)').getall()
             if "/products/" not in href and "sort_by" not in href and "filter." not in href
-        )
+        ]
+        categories = absolute_links(response, category_hrefs, skip=())
         current = _strip_fragment(response.url)
         return ListingLinks(
-            products=products,
+            # One URL per product and per collection, without the tracking and the sorting.
+            products=list(dict.fromkeys(map(_product_page_url, products))),
             next_pages=[url for url in next_pages if url != current],
-            categories=[url for url in categories if url != _strip_query(current)],
+            categories=[url for url in dict.fromkeys(map(_strip_query, categories)) if url != _strip_query(current)],
         )
 
 
@@ -353,7 +359,7 @@ def _picker_variants(response: TextResponse) -> list[Any]:
 
 def _picker_option_names(response: TextResponse) -> list[str]:
     picker = response.xpath(f"(//*[self::variant-selects or self::variant-radios]){_NOT_OTHER_PRODUCTS}")[:1]
-    names = [_clean(" ".join(n.css("::text").getall())) for n in picker.css("fieldset legend, .form__label")]
+    names = [node_text(n) for n in picker.css("fieldset legend, .form__label")]
     if not names:  # dropdown pickers also name their selects options[<name>]
         names = [n[len("options[") : -1] for n in response.css('select[name^="options["]::attr(name)').getall()]
     return [n for n in names if n]
@@ -399,35 +405,30 @@ def _buy_button_availability(response: TextResponse) -> str | None:
         return None
     if button.attrib.get("disabled") is not None:
         return "out_of_stock"
-    return map_availability(_clean(" ".join(button.css("::text").getall()))) or "in_stock"
+    return map_availability(node_text(button)) or "in_stock"
 
 
 def _variant_summary(variants: list[dict[str, Any]]) -> PartialProduct:
-    """Product fields from its variants; a lone "Default Title" variant is the product itself."""
+    """Product fields from its variants (:func:`~ecommerce_scraper.extraction.toolkit.roll_up_variants`);
+    a lone "Default Title" variant is the product itself."""
     if not variants:
         return {}
     summary: PartialProduct = {}
     if len(variants) == 1 and variants[0]["_default"]:
         only = variants[0]
         for key in ("sku", "price", "regular_price", "availability"):
-            _put(summary, key, only[key])
+            put(summary, key, only[key])
         return summary
-    priced = [v for v in variants if v["price"] is not None]
-    if priced:
-        cheapest = min(priced, key=lambda v: (v["price"], v["_position"]))
-        _put(summary, "price", cheapest["price"])
-        _put(summary, "regular_price", cheapest["regular_price"])
-    states = [v["availability"] for v in variants if v["availability"]]
-    if states:
-        summary["availability"] = "in_stock" if "in_stock" in states else states[0]
-    summary["variants"] = [{k: v for k, v in variant.items() if not k.startswith("_")} for variant in variants]
+    kept: list[Variant] = [{k: v for k, v in variant.items() if not k.startswith("_")} for variant in variants]
+    summary.update(roll_up_variants(kept))
+    summary["variants"] = kept
     return summary
 
 
 def _breadcrumbs(response: TextResponse) -> list[str]:
     """Theme breadcrumbs (not in stock Dawn, common in others): links after "Home"."""
     nav = response.css('nav.breadcrumb, nav.breadcrumbs, .breadcrumb, [aria-label="breadcrumbs"]')[:1]
-    names = [_clean(" ".join(a.css("::text").getall())) for a in nav.css("a")]
+    names = [node_text(a) for a in nav.css("a")]
     hrefs = nav.css("a::attr(href)").getall()
     return [n for n, href in zip(names, hrefs, strict=False) if n and "/collections/" in href]
 
@@ -436,7 +437,7 @@ def _attribute_tables(response: TextResponse) -> dict[str, str]:
     """Label/value rows of tables in the product's collapsible tabs or description."""
     attributes: dict[str, str] = {}
     for row in response.css(".product__accordion table tr, .product__description table tr"):
-        cells = [_clean(" ".join(c.css("::text").getall())) for c in row.css("th, td")]
+        cells = [node_text(c) for c in row.css("th, td")]
         if len(cells) == 2 and cells[0] and cells[1]:
             attributes[cells[0].rstrip(":")] = cells[1]
     return attributes
@@ -459,31 +460,6 @@ def _strip_fragment(url: str) -> str:
     return url.split("#", 1)[0]
 
 
-def _absolute(src: str) -> str:
+def _https(src: str) -> str:
+    """A protocol-relative CDN URL (``//cdn.shopify.com/...``) made absolute."""
     return f"https:{src}" if src.startswith("//") else src
-
-
-def _html_text(value: object) -> str | None:
-    if not isinstance(value, str):
-        return None
-    return _clean(replace_entities(remove_tags(value.replace("<br>", " ").replace("</p>", "</p> "))))
-
-
-def _clean(value: object) -> str | None:
-    if not isinstance(value, str):
-        return None
-    text = _SPACES.sub(" ", value).strip()
-    return text or None
-
-
-def _put(product: PartialProduct, key: str, value: object) -> None:
-    """Unknown values stay out of a partial product."""
-    if value is not None:
-        product[key] = value
-
-
-def _unique(urls: Iterable[str]) -> list[str]:
-    seen: dict[str, None] = {}
-    for url in urls:
-        seen.setdefault(url, None)
-    return list(seen)

@@ -22,6 +22,16 @@ from scrapy.exceptions import NotSupported
 from scrapy.http import Response, TextResponse
 from w3lib.url import add_or_replace_parameter
 
+from ..extraction.toolkit import (
+    Variant,
+    absolute_links,
+    cheapest_variant,
+    clean_text,
+    html_to_text,
+    node_text,
+    put,
+    variants_availability,
+)
 from ..normalize import map_availability, parse_price
 from .base import ApiPage, ListingLinks, PartialProduct, Platform
 
@@ -39,23 +49,8 @@ _STOCK_CODES: dict[str, str] = {
 }
 #: What WooCommerce prints for a variable product without a SKU ("N/A" in its translations).
 _NO_SKU = {"n/a", "μ/δ", "δ/υ", "n.a.", "-", ""}
-_WS = re.compile(r"\s+")
 #: What a malformed or non-text page can raise while we read it: we then return what we have.
 _PAGE_ERRORS = (AttributeError, ValueError, TypeError, KeyError, NotSupported)
-
-
-def _clean(text: str | None) -> str:
-    return _WS.sub(" ", text or "").strip()
-
-
-def _html_text(fragment: str | None) -> str:
-    """Plain text of an HTML fragment, one line per block."""
-    if not fragment:
-        return ""
-    selector = Selector(text=f"<div>{fragment}</div>")
-    blocks = [_clean(" ".join(node.css("::text").getall())) for node in selector.css("div > *")]
-    blocks = [b for b in blocks if b]
-    return "\n".join(blocks) if blocks else _clean(" ".join(selector.css("::text").getall()))
 
 
 def _stock_code(value: str | None) -> str | None:
@@ -146,7 +141,7 @@ class WooCommercePlatform(Platform):
         if not url or product_id is None or item.get("type") == "variation":
             return {}
         product: PartialProduct = {"product_id": str(product_id), "url": url}
-        name = html.unescape(_clean(str(item.get("name") or "")))
+        name = html.unescape(clean_text(str(item.get("name") or "")))
         if name:
             product["name"] = name
         if item.get("sku"):
@@ -155,9 +150,9 @@ class WooCommercePlatform(Platform):
         availability = self._api_availability(item)
         if availability:
             product["availability"] = availability
-        description = _html_text(item.get("description")) or _html_text(item.get("short_description"))
-        if description:
-            product["description"] = description
+        # One line per block of the description.
+        description = html_to_text(item.get("description"), "\n") or html_to_text(item.get("short_description"), "\n")
+        put(product, "description", description)
         categories = [c for c in item.get("categories") or [] if isinstance(c, dict) and c.get("name")]
         if len(categories) == 1:  # with several, the API can't tell which one is the primary
             product["category"] = html.unescape(categories[0]["name"])
@@ -242,32 +237,21 @@ class WooCommercePlatform(Platform):
 
     def _extract_product(self, response: TextResponse) -> PartialProduct:
         product: PartialProduct = {}
-        product_id = self._page_product_id(response)
-        if product_id:
-            product["product_id"] = product_id
-        name = _clean(" ".join(response.css("h1.product_title ::text").getall()))
-        if name:
-            product["name"] = name
+        put(product, "product_id", self._page_product_id(response))
+        put(product, "name", node_text(response.css("h1.product_title")))
         summary = response.css("div.summary") or response.css("div.product")
-        sku = _clean(summary.css(".product_meta .sku::text").get())
+        sku = clean_text(summary.css(".product_meta .sku::text").get())
         if sku.lower() not in _NO_SKU:
             product["sku"] = sku
         variants = self._variants(response)
-        if variants:
-            product["variants"] = variants
+        put(product, "variants", variants)
         product.update(self._page_price(summary, variants))
-        availability = self._page_availability(summary, variants)
-        if availability:
-            product["availability"] = availability
+        put(product, "availability", self._page_availability(summary, variants))
         # The tab starts with its own heading ("Description"): everything after it is the text.
         blocks = response.css("#tab-description").xpath("./*[not(self::h2 and not(preceding-sibling::h2))]").getall()
-        description = _html_text("".join(blocks))
-        if description:
-            product["description"] = description
-        attributes = self._attributes(response)
-        if attributes:
-            product["attributes"] = attributes
-        crumbs = [_clean(" ".join(a.css("::text").getall())) for a in response.css("nav.woocommerce-breadcrumb a")]
+        put(product, "description", html_to_text("".join(blocks), "\n"))
+        put(product, "attributes", self._attributes(response))
+        crumbs = [node_text(a) for a in response.css("nav.woocommerce-breadcrumb a")]
         crumbs = [c for c in crumbs[1:] if c]  # the first link is the home page
         if crumbs:
             product["breadcrumbs"] = crumbs
@@ -291,45 +275,42 @@ class WooCommercePlatform(Platform):
         candidates.append(response.css('link[rel="shortlink"]::attr(href)').re_first(r"[?&]p=(\d+)"))
         return next((c.strip() for c in candidates if c and c.strip().isdigit()), None)
 
-    def _page_price(self, summary: SelectorList, variants: list[dict[str, Any]]) -> PartialProduct:
-        priced = [v for v in variants if v.get("price") is not None]
-        if priced:  # a variable product costs what its cheapest variation costs
-            cheapest = min(priced, key=lambda v: v["price"])
+    def _page_price(self, summary: SelectorList, variants: list[Variant]) -> PartialProduct:
+        cheapest = cheapest_variant(variants)
+        if cheapest is not None:  # a variable product costs what its cheapest variation costs
             out: PartialProduct = {"price": cheapest["price"], "currency": self.currency}
-            if cheapest.get("regular_price") is not None:
-                out["regular_price"] = cheapest["regular_price"]
+            put(out, "regular_price", cheapest.get("regular_price"))
             return out
         price_box = summary.css("p.price")[:1]
         # On sale: the <ins> price; a range ("4,50 € – 6,00 €"): its first, lowest amount.
         current = price_box.css("ins .amount") or price_box.css(".amount")
         if not current:
             return {}  # an empty price: "price on request"
-        price = parse_price(_clean(" ".join(current[0].css("::text").getall())), self.currency)
+        price = parse_price(node_text(current[0]), self.currency)
         if price.amount is None:
             return {}
         out = {"price": price.amount, "currency": price.currency or self.currency}
         struck = price_box.css("del .amount")
         if struck:
-            regular = parse_price(_clean(" ".join(struck[0].css("::text").getall())), self.currency).amount
+            regular = parse_price(node_text(struck[0]), self.currency).amount
             if regular is not None and regular > price.amount:
                 out["regular_price"] = regular
         return out
 
     @staticmethod
-    def _page_availability(summary: SelectorList, variants: list[dict[str, Any]]) -> str | None:
+    def _page_availability(summary: SelectorList, variants: list[Variant]) -> str | None:
         stock = summary.css("p.stock")[:1]
         if stock:
-            found = _stock_code(stock.attrib.get("class")) or map_availability(_clean(stock.css("::text").get()))
+            found = _stock_code(stock.attrib.get("class")) or map_availability(clean_text(stock.css("::text").get()))
             if found:
                 return found
-        states = [v.get("availability") for v in variants if v.get("availability")]
-        if states:
-            return "in_stock" if "in_stock" in states else "backorder" if "backorder" in states else "out_of_stock"
+        if found := variants_availability(variants):
+            return found
         if summary.css('form.cart [name="add-to-cart"]'):
             return "in_stock"  # unmanaged stock: no stock line, but it can be bought
         return None
 
-    def _variants(self, response: TextResponse) -> list[dict[str, Any]]:
+    def _variants(self, response: TextResponse) -> list[Variant]:
         form = response.css("form.variations_form")[:1]
         raw = form.attrib.get("data-product_variations") if form else None
         if not raw or raw == "false":  # "false": too many variations, WooCommerce loads them by AJAX
@@ -358,22 +339,20 @@ class WooCommercePlatform(Platform):
             label = form.css(f'label[for="{select_id}"] ::text').getall() if select_id else []
             if not label:
                 label = select.xpath("ancestor::tr[1]/th//text()").getall()
-            if _clean(" ".join(label)):
-                labels[key] = _clean(" ".join(label))
+            if clean_text(" ".join(label)):
+                labels[key] = clean_text(" ".join(label))
             for option in select.css("option"):
                 slug = option.attrib.get("value", "")
                 if slug:
-                    values[(key, slug)] = _clean(" ".join(option.css("::text").getall()))
+                    values[(key, slug)] = node_text(option)
         for row in response.css("table.woocommerce-product-attributes tr"):
             match = re.search(r"--(attribute_[^\s\"]+)", row.attrib.get("class", ""))
-            label = _clean(" ".join(row.css("th ::text").getall()))
+            label = node_text(row.css("th"))
             if match and label:
                 labels.setdefault(match.group(1), label)
         return labels, values
 
-    def _variant(
-        self, entry: dict[str, Any], labels: dict[str, str], values: dict[tuple[str, str], str]
-    ) -> dict[str, Any]:
+    def _variant(self, entry: dict[str, Any], labels: dict[str, str], values: dict[tuple[str, str], str]) -> Variant:
         options: dict[str, str] = {}
         for key, slug in (entry.get("attributes") or {}).items():
             if not slug:
@@ -410,24 +389,21 @@ class WooCommercePlatform(Platform):
             match = re.search(r"--(attribute_[^\s\"]+)", row.attrib.get("class", ""))
             if match and match.group(1) in variation_keys:
                 continue
-            label = _clean(" ".join(row.css("th ::text").getall()))
-            value = _clean(" ".join(row.css("td ::text").getall()))
+            label = node_text(row.css("th"))
+            value = node_text(row.css("td"))
             if label and value:
                 attributes[label] = value
         return attributes
 
     @staticmethod
     def _images(response: TextResponse) -> list[str]:
-        found: list[str] = []
-        for image in response.css(".woocommerce-product-gallery__image"):
-            src = (
-                image.css("img::attr(data-large_image)").get()
-                or image.css("a::attr(href)").get()
-                or image.css("img::attr(src)").get()
-            )
-            if src and response.urljoin(src) not in found:
-                found.append(response.urljoin(src))
-        return found
+        sources = (
+            image.css("img::attr(data-large_image)").get()
+            or image.css("a::attr(href)").get()
+            or image.css("img::attr(src)").get()
+            for image in response.css(".woocommerce-product-gallery__image")
+        )
+        return absolute_links(response, sources, skip=())
 
     # --- listings ---------------------------------------------------------------------
 
@@ -452,22 +428,10 @@ class WooCommercePlatform(Platform):
             ".menu-item-object-product_cat > a::attr(href), a[href*='/product-category/']::attr(href)"
         ).getall()
         links = ListingLinks(
-            products=self._absolute(response, product_hrefs, skip_cart=True),
-            next_pages=self._absolute(response, next_hrefs),
-            categories=self._absolute(response, category_hrefs),
+            products=absolute_links(response, product_hrefs, skip=("#",), keep=lambda url: "add-to-cart=" not in url),
+            next_pages=absolute_links(response, next_hrefs, skip=("#",)),
+            categories=absolute_links(response, category_hrefs, skip=("#",)),
         )
         if not (links.products or links.next_pages or links.categories):
             return None
         return links
-
-    @staticmethod
-    def _absolute(response: TextResponse, hrefs: list[str], skip_cart: bool = False) -> list[str]:
-        seen: list[str] = []
-        for href in hrefs:
-            href = href.strip()
-            if not href or href.startswith("#") or (skip_cart and "add-to-cart=" in href):
-                continue
-            url = response.urljoin(href)
-            if url not in seen:
-                seen.append(url)
-        return seen

@@ -32,7 +32,7 @@ from ..extraction import css, heuristic
 from ..extraction.merge import finalize, merge_partials
 from ..extraction.seo import extract_seo
 from ..extraction.structured import extract_structured, has_product
-from ..extraction.text import clean_text
+from ..extraction.toolkit import clean_text
 from ..items import VARIANT_FIELDS, Product
 from ..jobs import new_crawl_id
 from ..normalize import canonicalize_url, product_id_from_url
@@ -273,8 +273,8 @@ class CatalogSpider(SitemapDiscovery, PageOutcomes, Spider):
         return merge_partials(*sources)
 
     def emit(self, shop: Shop, api_product: dict | None, response: TextResponse | None) -> Iterator[Product]:
-        """Build, check and yield the item of one product; nothing for a page without one or a
-        product already yielded."""
+        """Build, check and yield the item of one product; nothing for a page without one. A product
+        met again is yielded too: which copy is kept is DedupPipeline's one rule (pipelines/dedup.py)."""
         data = self.extract(shop, response, api_product) if response is not None else dict(api_product or {})
         seo = extract_seo(response) if response is not None else {}
         url = response.url if response is not None else data.get("url")
@@ -286,16 +286,16 @@ class CatalogSpider(SitemapDiscovery, PageOutcomes, Spider):
         if response is not None:
             response.meta["emitted_product_id"] = item["product_id"]
         key = (item["site"], item["product_id"])
-        if key in self.seen_product_ids:
+        if key in self.seen_product_ids:  # products/* stats count each product once
             self.crawler.stats.inc_value("products/duplicate_urls")
             self.logger.debug("%s: product %s seen again at %s", shop.name, item["product_id"], url)
-            return
-        self.seen_product_ids.add(key)
-        if item["price"] is None and data.get("unparsed_price"):
-            self.crawler.stats.inc_value("products/unparseable_price")
-            self.logger.warning("%s: could not read a price from %r on %s", shop.name, data["unparsed_price"], url)
-        self.crawler.stats.inc_value("products/scraped")
-        self.crawler.stats.inc_value("products/variants", len(item["variants"]))
+        else:
+            self.seen_product_ids.add(key)
+            if item["price"] is None and data.get("unparsed_price"):
+                self.crawler.stats.inc_value("products/unparseable_price")
+                self.logger.warning("%s: could not read a price from %r on %s", shop.name, data["unparsed_price"], url)
+            self.crawler.stats.inc_value("products/scraped")
+            self.crawler.stats.inc_value("products/variants", len(item["variants"]))
         yield item
 
     def build_item(self, shop: Shop, data: dict[str, Any], seo: dict[str, Any], url: str) -> Product:

@@ -6,7 +6,8 @@
 - :func:`fingerprint` hashes what the shop shows (:data:`CONTENT_FIELDS`), not crawl
   noise: two crawls of an unchanged product give the same fingerprint, whatever their
   time, crawl id, URL (tracking parameters, category path), key order or variant order.
-- :func:`identity_key` and :func:`completeness` serve deduplication.
+- :func:`identity_key`, :func:`completeness` and :func:`replaces` (the one dedup rule) serve
+  deduplication.
 
 Every function accepts a Product item, a plain dict item (``Decimal`` prices) or a state
 (string prices) alike.
@@ -147,13 +148,25 @@ def identity_key(item_or_state: Any) -> tuple[str, str]:
 def completeness(item_or_state: Any) -> int:
     """How many content fields are non-empty, plus one per filled field of each variant.
 
-    The dedup pipeline keeps the most complete of duplicates.
+    The dedup rule (:func:`replaces`) keeps the most complete of duplicates.
     """
     document = canonical_content(item_or_state)
     score = len(document)
     for variant in document.get("variants", []):
         score += sum(1 for field in VARIANT_FIELDS if variant.get(field) is not None)
     return score
+
+
+def replaces(copy_completeness: int, kept_completeness: int) -> bool:
+    """The one dedup rule: whether a later copy of a product met again in the same crawl (same
+    :func:`identity_key`) replaces the copy kept so far.
+
+    The most complete copy wins (:func:`completeness`); among equally complete copies the first
+    one stays. :class:`~ecommerce_scraper.pipelines.dedup.DedupPipeline` applies it to the
+    crawl's items; the crawl writer asks it too, for the copies the pipeline cannot remember
+    (a crawl resumed after a stop, items loaded from the spool).
+    """
+    return copy_completeness > kept_completeness
 
 
 def normalize_text(value: Any) -> str | None:

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from ..normalize import canonicalize_url
 from .diff import ChangeRecord, diff_states, host_of, removed_change
 from .models import Change, Crawl, CrawlProduct, PageOutcome, Product, Snapshot
-from .state import completeness, fingerprint, from_state_money
+from .state import completeness, fingerprint, from_state_money, replaces
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +135,7 @@ class CrawlWriter:
             for product_id, state in by_id.items():
                 row = existing.get(product_id)
                 seen_in_this_crawl = row is not None and row.last_crawl_id == self.crawl_id
-                if seen_in_this_crawl and completeness(state) <= completeness(row.data):
+                if seen_in_this_crawl and not replaces(completeness(state), completeness(row.data)):
                     # Seen already in this crawl, as complete or more (a duplicate under another URL,
                     # after a resume too, when the dedup pipeline's memory is gone): the first copy stays.
                     continue
