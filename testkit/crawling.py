@@ -29,6 +29,7 @@ from demo_shops.server import DemoServer, start_in_thread
 from demo_shops.stores import store_for
 from ecommerce_scraper.storage.models import Change, Crawl, Product, Snapshot
 
+from . import zygote
 from .web import ROOT, fetch
 
 SITE = "knitshop"  # PrestaShop demo: HTML pages and sitemaps, no browser needed
@@ -117,7 +118,7 @@ class RunningCrawl:
     """A ``scrapy crawl`` subprocess; its output goes to a file, which can't fill up and stall
     the crawl while the test is busy polling the database."""
 
-    proc: subprocess.Popen[bytes]
+    proc: zygote.ForkedProcess | subprocess.Popen[bytes]
     feed: Path
     log: Path
     started: float
@@ -149,7 +150,7 @@ def start_crawl(
     log = feed.with_suffix(".log")
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
-        proc = subprocess.Popen(
+        proc = zygote.popen(
             crawl_command(base_url, feed, settings),
             stdout=out,
             stderr=subprocess.STDOUT,

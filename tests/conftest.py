@@ -14,6 +14,7 @@ import pytest
 
 from demo_shops.__main__ import catalog_lines
 from demo_shops.server import DemoServer, start_in_thread
+from testkit import zygote
 from testkit.web import ROOT, fetch
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -84,7 +85,7 @@ def run_crawl(
     for arg in args:
         cmd += ["-a", arg]
     env = {**os.environ, "EXPORTS_DIR": str(tmp_path / "exports")}
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, timeout=timeout)
+    proc = zygote.run(cmd, cwd=ROOT, env=env, timeout=timeout)
     items = [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
     return items, proc
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ecommerce_scraper.storage.models import Crawl
+from testkit import zygote
 from testkit.crawling import FAST, CrawlRun, crawl_env, engine_for, read_feed
 
 from .conftest import ROOT
@@ -42,15 +43,18 @@ def generic_crawl(
     log = tmp_path / f"{name}.log"
     started = time.monotonic()
     with log.open("wb") as out:
-        proc = subprocess.run(
+        proc = zygote.popen(
             cmd,
             stdout=out,
             stderr=subprocess.STDOUT,
             cwd=ROOT,
             env=crawl_env(database_url(tmp_path), tmp_path / "exports", env),
-            timeout=timeout,
-            check=False,
         )
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise
     output = log.read_text(encoding="utf-8", errors="replace")
     return CrawlRun(proc.returncode, output, read_feed(feed), time.monotonic() - started)
 

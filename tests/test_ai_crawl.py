@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from ecommerce_scraper.ai.schema import ATTRIBUTE_FIELDS
 from ecommerce_scraper.storage.models import Crawl, Product, Snapshot
+from testkit import zygote
 from testkit.crawling import SITE, DemoShop, assert_finished, crawl, demo_shop, engine_for
 
 from .conftest import ROOT
@@ -195,13 +196,8 @@ def test_extract_ai_backfills_stored_products(
 
     def extract_ai(*args: str) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, "DATABASE_URL": database_url, "EXPORTS_DIR": str(exports), **ai_env(model)}
-        return subprocess.run(
-            [sys.executable, "-m", "scrapy", "extract-ai", "--site", SITE, *args],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            env=env,
-            timeout=120,
+        return zygote.run(
+            [sys.executable, "-m", "scrapy", "extract-ai", "--site", SITE, *args], cwd=ROOT, env=env, timeout=120
         )
 
     limited = extract_ai("--limit", "5")

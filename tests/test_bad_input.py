@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from ecommerce_scraper.config import ConfigError, load_sites
+from testkit import zygote
 
 from .conftest import ROOT, run_crawl
 
@@ -79,10 +80,8 @@ def test_bad_pages_lose_nothing_and_invent_nothing(pages_root: str, tmp_path: Pa
 def _crawl_with_config(config_text: str, tmp_path: Path) -> subprocess.CompletedProcess:
     config = tmp_path / "sites.json"
     config.write_text(config_text, encoding="utf-8")
-    return subprocess.run(
+    return zygote.run(
         [sys.executable, "-m", "scrapy", "crawl", "knitshop", "-s", "LOG_LEVEL=INFO"],
-        capture_output=True,
-        text=True,
         cwd=ROOT,
         env={**os.environ, "SITES_CONFIG": str(config)},
         timeout=60,

@@ -20,6 +20,7 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine, create_engine, func, select
 
 from ecommerce_scraper.storage.models import Change, Crawl, Snapshot
+from testkit import zygote
 
 from .conftest import ROOT, chromium_path, require_service, truth
 from .test_spiders import SHOPS, assert_same_catalog
@@ -85,10 +86,8 @@ def free_port() -> int:
 def demo_crawl(day: int, database_url: str, exports: Path, port: int) -> subprocess.CompletedProcess:
     """``demo crawl`` as a user runs it; the same port every day (URLs are product data)."""
     cmd = [sys.executable, "-m", "demo_shops", "crawl", "--products", str(PRODUCTS), "--day", str(day)]
-    proc = subprocess.run(
+    proc = zygote.run(
         [*cmd, "--port", str(port)],
-        capture_output=True,
-        text=True,
         cwd=ROOT,
         # No OPENAI_API_KEY: what `make demo` does without one (rule-based attributes only).
         env={**os.environ, "DATABASE_URL": database_url, "EXPORTS_DIR": str(exports), "OPENAI_API_KEY": ""},

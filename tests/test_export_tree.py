@@ -39,6 +39,7 @@ from ecommerce_scraper.storage import db
 from ecommerce_scraper.storage.models import Crawl, CrawlProduct, Export
 from ecommerce_scraper.storage.state import fingerprint, to_state
 from ecommerce_scraper.storage.writer import CrawlWriter
+from testkit import zygote
 from testkit.crawling import (
     SITE,
     DemoShop,
@@ -273,7 +274,7 @@ def test_switch_latest_replaces_the_whole_folder(tmp_path: Path) -> None:
 def scrapy_export(url: str, exports: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATABASE_URL": url, "EXPORTS_DIR": str(exports)}
     cmd = [sys.executable, "-m", "scrapy", "export", *args]
-    return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    return zygote.run(cmd, cwd=ROOT, env=env, timeout=120)
 
 
 def test_scrapy_export_rebuilds_stored_crawls(database_url: str, tmp_path: Path) -> None:
