@@ -112,6 +112,13 @@ def test_a_shop_that_wants_proxies_needs_some(tmp_path: Path) -> None:
     assert settings["CRAWL_ID"]
 
 
+def test_the_generic_spider_asked_for_proxies_needs_some(tmp_path: Path) -> None:
+    arguments = {"url": "https://shop.example/", "proxies": "true"}
+    with pytest.raises(UsageError, match=r"^argument proxies is true, but no proxies are configured"):
+        set_up(GenericSpider, tmp_path, arguments)
+    assert set_up(GenericSpider, tmp_path, {"url": "https://shop.example/"})["CRAWL_ID"]  # not asked: none needed
+
+
 def test_a_malformed_proxy_list_names_its_entry(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=r"^PROXY_LIST \(setting\), entry 2: .*socks5://p.test:1080 is a SOCKS proxy"):
         set_up(KnitshopSpider, tmp_path, PROXY_LIST="http://a.test:8080,socks5://p.test:1080")
