@@ -45,6 +45,8 @@ class GenericSpider(CatalogSpider):
         super().__init__(**{key: value for key, value in kwargs.items() if key not in GenericParams.names()})
         self.params = params
         self.use_proxies = params.proxies
+        if params.proxies:  # asked for: the crawl must not start without them (the add-on checks)
+            self.proxies_wanted_by = "argument proxies"
         self.urls = params.url
         self.follow = params.follow
         self.walks_catalogs = self.follow
