@@ -22,19 +22,10 @@ import pytest
 from parsel import Selector
 from sqlalchemy import Engine, delete
 
-from ecommerce_scraper.exports.report import (
-    MAX_LISTED,
-    HistoryPoint,
-    _Top,
-    bucket_of,
-    histogram_svg,
-    history_svg,
-    money,
-    percent,
-    safe_url,
-    write_index,
-    write_report,
-)
+from ecommerce_scraper.exports.report import write_index, write_report
+from ecommerce_scraper.exports.report_charts import histogram_svg, history_svg
+from ecommerce_scraper.exports.report_figures import MAX_LISTED, HistoryPoint, _Top, bucket_of
+from ecommerce_scraper.exports.report_text import money, percent, safe_url
 from ecommerce_scraper.exports.tree import write_crawl_exports, write_master
 from ecommerce_scraper.settings import PLAYWRIGHT_LAUNCH_OPTIONS
 from ecommerce_scraper.storage import db

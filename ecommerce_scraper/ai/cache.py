@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from ..storage.bulk import upsert_statement
 from ..storage.models import AIExtraction
-from ..storage.writer import upsert_statement
 from .llm import Answer
 from .prompt import PROMPT_VERSION
 

@@ -31,9 +31,10 @@ from twisted.internet.defer import DeferredLock
 from twisted.internet.threads import deferToThread
 
 from .. import signals as project_signals
+from ..storage.bulk import iter_chunks
 from ..storage.db import DatabaseError, database_url, mask_url, open_database
 from ..storage.state import to_state
-from ..storage.writer import CrawlWriter, iter_chunks
+from ..storage.writer import CrawlWriter
 
 logger = logging.getLogger(__name__)
 

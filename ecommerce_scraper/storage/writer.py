@@ -12,48 +12,42 @@ on evidence: a known product the crawl did not see is removed when its page answ
 *unverified*: it keeps its state, is counted (``crawls.unverified_count``), and the next crawl
 fetches it first. A crawl that found no product at all is ``failed`` (with why: the shop could
 not be reached, or nothing was found at its address).
+
+The verdict at close is :mod:`.closing`'s, the evidence rule :mod:`.removals`'; the dialect's
+upsert and the chunking are shared from :mod:`.bulk`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, delete, func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine, bindparam, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
-from ..normalize import canonicalize_url
+from .bulk import iter_chunks, upsert_statement
+from .closing import (
+    CLOSED_OK,
+    CrawlOutcome,
+    baseline_products,
+    crawl_problems,
+    error_count,
+    failure_note,
+    json_safe,
+    merge_stats,
+)
 from .diff import ChangeRecord, diff_states, host_of, removed_change
 from .models import Change, Crawl, CrawlProduct, PageOutcome, Product, Snapshot
+from .removals import gone_products, unseen, unseen_count
 from .state import completeness, fingerprint, from_state_money, replaces
 
 logger = logging.getLogger(__name__)
 
-_CLOSED_OK = ("finished", "partial")  # crawls whose product count is a baseline
-
-
-@dataclass(frozen=True)
-class CrawlOutcome:
-    status: str
-    note: str | None
-    seen: int
-    removed: int
-    changes: int
-    unverified: int = 0
-
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def upsert_statement(engine: Engine, table: Any) -> Any:
-    """``INSERT`` that can say ``ON CONFLICT``, for the engine's dialect."""
-    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
 
 
 class CrawlWriter:
@@ -275,11 +269,11 @@ class CrawlWriter:
         """Known, not removed products of the shop to fetch: ``unseen`` by this crawl so far, or
         left ``unverified`` by the shop's previous crawl. ``(product_id, url)`` pairs."""
         with Session(self.engine) as session:
-            query = select(Product.product_id, Product.url).where(self._unseen())
+            query = select(Product.product_id, Product.url).where(unseen(self.site, self.crawl_id))
             if reason == "unverified":
                 previous = session.scalar(
                     select(Crawl.crawl_id)
-                    .where(Crawl.site == self.site, Crawl.crawl_id != self.crawl_id, Crawl.status.in_(_CLOSED_OK))
+                    .where(Crawl.site == self.site, Crawl.crawl_id != self.crawl_id, Crawl.status.in_(CLOSED_OK))
                     .order_by(Crawl.started_at.desc())
                     .limit(1)
                 )
@@ -361,12 +355,12 @@ class CrawlWriter:
                 select(func.count()).where(Product.site == self.site, Product.last_crawl_id == self.crawl_id)
             )
             stats = merge_stats(self._previous_stats, stats)
-            previous = self._baseline(session, max_error_rate)
-            problems = self._problems(finish_reason, stats, seen or 0, previous, max_error_rate, min_seen_share)
+            previous = baseline_products(session, self.site, self.crawl_id, max_error_rate)
+            problems = crawl_problems(finish_reason, stats, seen or 0, previous, max_error_rate, min_seen_share)
             status = status_override or ("partial" if problems else "finished")
             if finish_reason == "shutdown" and status_override is None:
                 status = "cancelled"  # stopped on request (Ctrl-C, SIGTERM, a Scrapyd cancel): resumable
-            failure = self._failure(finish_reason, stats, seen or 0) if status_override is None else None
+            failure = failure_note(self.site, finish_reason, stats, seen or 0) if status_override is None else None
             if failure is not None:
                 status, problems = "failed", failure
             if self.moved is not None:
@@ -376,7 +370,7 @@ class CrawlWriter:
             if status == "finished":
                 removed, unverified = self._record_removals(session)
             else:
-                unverified = self._unseen_count(session)
+                unverified = unseen_count(session, self.site, self.crawl_id)
                 logger.warning(
                     "%s crawl %s is %s: %s; nothing marked removed", self.site, self.crawl_id, status, problems
                 )
@@ -398,19 +392,10 @@ class CrawlWriter:
                     errors_count=error_count(stats),
                     changes_count=changes_count,
                     unverified_count=unverified,
-                    stats=_json_safe(stats),
+                    stats=json_safe(stats),
                 )
             )
         return CrawlOutcome(status, problems or None, seen or 0, removed, changes_count, unverified)
-
-    def _failure(self, finish_reason: str, stats: dict[str, Any], seen: int) -> str | None:
-        """Why a crawl that saw no product at all failed, in a shop owner's words; ``None`` when it saw some."""
-        if seen or finish_reason != "finished":
-            return None
-        unreachable = stats.get(f"shop/{self.site}/unreachable")
-        if unreachable:
-            return str(unreachable)
-        return f"no products found at {stats.get(f'shop/{self.site}/base_url') or self.site}"
 
     def _record_move(self, session: Session) -> None:
         """One ``shop_moved`` change for the crawl, instead of a URL change on every product."""
@@ -422,88 +407,24 @@ class CrawlWriter:
             [self._change_row(record, {"product_id": "*", "url": None, "name": None}, _now())],
         )
 
-    def _baseline(self, session: Session, max_error_rate: float) -> int | None:
-        """Products seen by the last crawl that ran to its end without too many errors.
-
-        A crawl closed early (closespider, shutdown, a spool loaded later) or failing too often
-        saw few products for its own reasons: as the yardstick it would let the next short crawl
-        pass as complete and mark everything it missed removed. A crawl that was partial only
-        for seeing fewer products still counts, so a shop that really shrank is believed next time.
-        """
-        rows = session.execute(
-            select(Crawl.items_count, Crawl.errors_count, Crawl.stats)
-            .where(
-                Crawl.site == self.site,
-                Crawl.crawl_id != self.crawl_id,
-                Crawl.status.in_(_CLOSED_OK),
-                Crawl.finish_reason == "finished",
-            )
-            .order_by(Crawl.started_at.desc())
-        )
-        for items_count, errors_count, stats in rows:
-            responses = int((stats or {}).get("response_received_count", 0))
-            if errors_count / max(responses, 1) <= max_error_rate:
-                return items_count
-        return None
-
-    @staticmethod
-    def _problems(
-        finish_reason: str,
-        stats: dict[str, Any],
-        seen: int,
-        previous: int | None,
-        max_error_rate: float,
-        min_seen_share: float,
-    ) -> str:
-        problems = []
-        if finish_reason != "finished":
-            problems.append(f"finish reason {finish_reason!r}")
-        responses = int(stats.get("response_received_count", 0))
-        errors = error_count(stats)
-        rate = errors / max(responses, 1)
-        if rate > max_error_rate:
-            problems.append(f"error rate {rate:.1%} over {max_error_rate:.0%} ({errors} errors, {responses} responses)")
-        if previous and seen < min_seen_share * previous:
-            problems.append(f"saw {seen} products, under {min_seen_share:.0%} of the previous crawl's {previous}")
-        return "; ".join(problems)
-
-    def _unseen(self) -> Any:
-        return and_(Product.site == self.site, Product.removed_at.is_(None), Product.last_crawl_id != self.crawl_id)
-
-    def _unseen_count(self, session: Session) -> int:
-        return session.scalar(select(func.count()).where(self._unseen())) or 0
-
     def _record_removals(self, session: Session) -> tuple[int, int]:
         """Mark removed the known products this crawl did not see whose page is gone; the others
         are unverified. Returns (removed, unverified)."""
-        unseen = session.execute(select(Product.product_id, Product.data).where(self._unseen())).all()
-        if not unseen:
+        gone, unseen_total = gone_products(session, self.site, self.crawl_id)
+        if not unseen_total:
             return 0, 0
-        gone_urls: set[str] = set()
-        gone_ids: set[str] = set()
-        for url, product_id in session.execute(
-            select(PageOutcome.url, PageOutcome.product_id).where(
-                PageOutcome.site == self.site, PageOutcome.crawl_id == self.crawl_id, PageOutcome.outcome == "gone"
-            )
-        ):
-            gone_urls.add(url)
-            if product_id:
-                gone_ids.add(product_id)
-        gone = [
-            (pid, data)
-            for pid, data in unseen
-            if pid in gone_ids or any(canonicalize_url(u) in gone_urls for u in _urls_of(data))
-        ]
         if gone:
             now = _now()
             ids = [pid for pid, _ in gone]
             for chunk in iter_chunks(ids, 500):
                 session.execute(
-                    update(Product).where(self._unseen(), Product.product_id.in_(chunk)).values(removed_at=now)
+                    update(Product)
+                    .where(unseen(self.site, self.crawl_id), Product.product_id.in_(chunk))
+                    .values(removed_at=now)
                 )
             rows = [self._change_row(removed_change(data), {**data, "product_id": pid}, now) for pid, data in gone]
             session.execute(upsert_statement(self.engine, Change.__table__), rows)
-        unverified = len(unseen) - len(gone)
+        unverified = unseen_total - len(gone)
         if unverified:
             logger.warning(
                 "%s crawl %s: %d known products could not be checked (their pages failed); kept as they were",
@@ -512,19 +433,6 @@ class CrawlWriter:
                 unverified,
             )
         return len(gone), unverified
-
-
-def error_count(stats: dict[str, Any]) -> int:
-    """Errors of a crawl: ERROR log lines, or the pages that failed (logged as warnings) when more.
-
-    A page that gave up retrying is both an ERROR line (the retry middleware's) and a failed page:
-    the larger of the two counts it once, and still sees failures that log no error.
-    """
-    return max(int(stats.get("log_count/ERROR", 0)), int(stats.get("pages/failed", 0)))
-
-
-def _urls_of(state: dict[str, Any]) -> list[str]:
-    return [u for u in (state.get("url"), state.get("canonical_url")) if isinstance(u, str) and u]
 
 
 def _parse_time(value: object) -> datetime | None:
@@ -538,36 +446,4 @@ def _parse_time(value: object) -> datetime | None:
     return None
 
 
-def _json_safe(stats: dict[str, Any]) -> dict[str, Any]:
-    """Scrapy stats hold datetimes: as ISO strings they fit a JSON column."""
-    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in stats.items()}
-
-
-def merge_stats(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    """The stats of a crawl that ran in parts (stopped, then resumed): counts add up, maxima stay
-    maxima, the start is the first part's; anything else is the last part's."""
-    if not before:
-        return after
-    merged = dict(after)
-    for key, old in before.items():
-        new = after.get(key)
-        if key == "start_time":
-            merged[key] = old
-        elif isinstance(old, bool) or not isinstance(old, int | float):
-            merged.setdefault(key, old)
-        elif new is None:
-            merged[key] = old
-        elif isinstance(new, int | float) and not isinstance(new, bool):
-            merged[key] = max(old, new) if key.endswith("max") or "max_" in key else old + new
-    return merged
-
-
-def iter_chunks(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+__all__ = ["CrawlOutcome", "CrawlWriter", "iter_chunks", "upsert_statement"]
