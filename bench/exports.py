@@ -3,7 +3,7 @@
 ``.venv/bin/python -m bench.exports [--products N]`` (default 100,000; ``make bench`` runs it last):
 full.csv and the ``<site>.xlsx`` workbook (Products, Variants, Changes) of an N-product crawl,
 written through the same writers ``exports/tree.py`` uses (``atomic_open`` + ``CsvRowWriter``,
-``XlsxWriter``), from a generator of synthetic stored states (``bench/storage.py``'s products),
+``XlsxWriter``), from a generator of synthetic stored states (``bench/catalog.py``),
 never from the database. Each file is written in a subprocess of its own, so its peak RSS
 (``ru_maxrss``) is that file's alone.
 """
@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bench.storage import FIRST_PRODUCT_ID, SITE, item_state
+from bench.catalog import FIRST_PRODUCT_ID, SITE, item_state
 from ecommerce_scraper.exports.columns import (
     DIFF_COLUMNS,
     FULL_COLUMNS,
