@@ -402,3 +402,12 @@ def test_csv_write_is_atomic(tmp_path: Path) -> None:
 
     assert path.read_bytes() == before  # the old file, whole
     assert os.listdir(path.parent) == ["full.csv"]  # no temporary file left
+
+
+def _csv_fields(line: str) -> list[tuple[str, bool]]:
+    """(value, was quoted) per field of one CSV line without embedded newlines."""
+    fields: list[tuple[str, bool]] = []
+    for match in re.finditer(r'(?:^|,)(?:"((?:[^"]|"")*)"|([^,]*))', line):
+        quoted, bare = match.group(1), match.group(2)
+        fields.append((quoted.replace('""', '"'), True) if quoted is not None else (bare, False))
+    return fields

@@ -38,6 +38,7 @@ from .test_export_files import (
     EXPECTED_DIFF,
     EXPECTED_FULL,
     FORMULA_TEXTS,
+    _csv_fields,
     assert_no_formulas,
     change_rows,
     excel_text,
@@ -205,15 +206,6 @@ def test_xlsx_sheet_titles_are_ones_excel_accepts(tmp_path: Path) -> None:
 
 
 # --- LibreOffice -------------------------------------------------------------------------
-
-
-def _csv_fields(line: str) -> list[tuple[str, bool]]:
-    """(value, was quoted) per field of one CSV line without embedded newlines."""
-    fields: list[tuple[str, bool]] = []
-    for match in re.finditer(r'(?:^|,)(?:"((?:[^"]|"")*)"|([^,]*))', line):
-        quoted, bare = match.group(1), match.group(2)
-        fields.append((quoted.replace('""', '"'), True) if quoted is not None else (bare, False))
-    return fields
 
 
 def test_libreoffice_reads_text_as_text_and_numbers_as_numbers(tmp_path: Path) -> None:
