@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
@@ -115,7 +116,9 @@ def scrub(text: str, url: str) -> str:
 
 # --- Apprise ------------------------------------------------------------------------------------
 
-_capture = threading.local()
+#: The log records being captured in this context: Apprise runs a service in its worker threads
+#: with a copy of the caller's context, so its lines are captured there too.
+_capture: ContextVar[list[logging.LogRecord] | None] = ContextVar("apprise_log_capture", default=None)
 _filter_lock = threading.Lock()
 _filter_installed = False
 
@@ -124,7 +127,7 @@ class _CaptureFilter(logging.Filter):
     """Keeps the records of the ``apprise`` logger from threads that capture them."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        records = getattr(_capture, "records", None)
+        records = _capture.get()
         if records is None:
             return True
         records.append(record)
@@ -133,18 +136,18 @@ class _CaptureFilter(logging.Filter):
 
 @contextmanager
 def captured_apprise_logs() -> Iterator[list[logging.LogRecord]]:
-    """Apprise's log records of this thread, kept out of the log while the block runs."""
+    """Apprise's log records of this context (thread), kept out of the log while the block runs."""
     global _filter_installed
     with _filter_lock:
         if not _filter_installed:
             logging.getLogger("apprise").addFilter(_CaptureFilter())
             _filter_installed = True
-    previous = getattr(_capture, "records", None)
-    _capture.records = records = []
+    records: list[logging.LogRecord] = []
+    token = _capture.set(records)
     try:
         yield records
     finally:
-        _capture.records = previous
+        _capture.reset(token)
 
 
 def _reason(records: list[logging.LogRecord], url: str, default: str) -> str:
@@ -168,8 +171,8 @@ def send_once(url: str, title: str, body: str) -> None:
     """One attempt to send ``title``/``body`` to ``url``; raises :class:`DeliveryError`."""
     import apprise
 
+    notifier = apprise.Apprise()
     with captured_apprise_logs() as records:
-        notifier = apprise.Apprise()
         if not notifier.add(url):
             raise DeliveryError(_reason(records, url, "not a URL Apprise supports"))
         try:
