@@ -30,7 +30,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from scrapy.exceptions import UsageError
 
 from ..config import ConfigError
@@ -127,13 +127,14 @@ class AlertsFile(BaseModel):
 
     rules: list[Rule] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _unique_names(self) -> AlertsFile:
-        names = [rule.name for rule in self.rules]
+    @field_validator("rules")
+    @classmethod
+    def _unique_names(cls, rules: list[Rule]) -> list[Rule]:
+        names = [rule.name for rule in rules]
         repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:
             raise ValueError(f"rule names must be unique: {', '.join(repeated)} repeated")
-        return self
+        return rules
 
     def destinations(self) -> dict[str, list[str]]:
         """Each destination URL -> the names of the rules that notify it, in file order."""
