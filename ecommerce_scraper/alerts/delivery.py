@@ -171,8 +171,8 @@ def send_once(url: str, title: str, body: str) -> None:
     """One attempt to send ``title``/``body`` to ``url``; raises :class:`DeliveryError`."""
     import apprise
 
-    notifier = apprise.Apprise()
     with captured_apprise_logs() as records:
+        notifier = apprise.Apprise()
         if not notifier.add(url):
             raise DeliveryError(_reason(records, url, "not a URL Apprise supports"))
         try:
