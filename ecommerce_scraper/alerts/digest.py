@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import Engine, case, select
+from sqlalchemy.orm import Session
 
 from ..storage.models import Change, Crawl, CrawlProduct, Product, Snapshot
 from ..storage.state import from_state_money
@@ -144,9 +145,8 @@ def _price(value: Decimal | None, currency: str | None) -> str:
 
 
 def crawl_row(engine: Engine, site: str, crawl_id: str) -> Crawl | None:
-    with engine.connect() as connection:
-        row = connection.execute(select(Crawl).where(Crawl.site == site, Crawl.crawl_id == crawl_id)).first()
-    return None if row is None else row[0]
+    with Session(engine, expire_on_commit=False) as session:
+        return session.scalars(select(Crawl).where(Crawl.site == site, Crawl.crawl_id == crawl_id)).first()
 
 
 def crawl_digests(engine: Engine, rules: Sequence[Rule], site: str, crawl_id: str) -> list[Digest]:
@@ -166,8 +166,8 @@ def crawl_change_facts(engine: Engine, site: str, crawl_id: str, change_types: S
         .where(Change.site == site, Change.crawl_id == crawl_id, Change.change_type.in_(change_types))
         .order_by(Change.id)
     )
-    with engine.connect() as connection:
-        rows = [row[0] for row in connection.execute(query)]
+    with Session(engine, expire_on_commit=False) as session:
+        rows = list(session.scalars(query))
     states = product_states(engine, site, crawl_id, sorted({row.product_id for row in rows}))
     for row in rows:
         yield _facts(row, states.get(row.product_id) or {})
