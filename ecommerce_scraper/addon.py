@@ -8,6 +8,7 @@ naming what to fix; ``scrapy crawl`` (``commands/crawl.py``) prints that line as
 
 - the database is reachable and migrated (when ``StoragePipeline`` is on);
 - the AI settings are well-formed (the model itself is only asked when a key is set);
+- the alerts file (``ALERTS_FILE``, ``config/alerts.json``) is valid, when there is one;
 - the proxy list parses, and a spider that must use proxies has some;
 - the job folder (``JOBDIR``) and the crawl id (``CRAWL_ID``) are chosen (``jobs.py``).
 """
@@ -18,6 +19,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
 
+from .alerts.rules import check_alerts
 from .jobs import choose_job
 from .middlewares.proxy_list import load_proxies
 from .pipelines.attributes import llm_config
@@ -35,6 +37,7 @@ class CrawlSetup:
     def update_settings(self, settings: BaseSettings) -> None:
         check_database(settings)
         llm_config(settings)
+        check_alerts(settings)  # a broken alerts file (ALERTS_FILE, config/alerts.json) names its field
         proxies = load_proxies(settings)  # a malformed list names its file and line
         wanted_by = getattr(self.crawler.spider, "proxies_wanted_by", None)
         if wanted_by and not proxies:

@@ -111,8 +111,18 @@ EXTENSIONS = {
     "ecommerce_scraper.logs.ReadableLogs": 110,
     # Each crawl's files once the storage has closed it; master.xlsx once per process (EXPORT_FILES).
     "ecommerce_scraper.exports.extension.CrawlExports": 500,
+    # Business alerts: one digest per rule of ALERTS_FILE / config/alerts.json and stored crawl (Apprise).
+    "ecommerce_scraper.alerts.extension.BusinessAlerts": 510,
 }
 EXPORT_FILES = True
+# --- business alerts (ecommerce_scraper.alerts): rules in ALERTS_FILE (environment or -s), else
+# config/alerts.json when it exists, else off. A failed delivery is retried ALERTS_RETRY_TIMES times
+# (3 attempts in all), ALERTS_RETRY_BACKOFF seconds before the first retry, doubling; at the end of
+# a crawl the process waits at most ALERTS_DELIVERY_TIMEOUT seconds for its deliveries.
+ALERTS_FILE = os.environ.get("ALERTS_FILE")
+ALERTS_RETRY_TIMES = 2
+ALERTS_RETRY_BACKOFF = 2.0
+ALERTS_DELIVERY_TIMEOUT = 30
 
 # --- items --------------------------------------------------------------------------------
 ITEM_PIPELINES = {

@@ -1,0 +1,161 @@
+"""Business alerts after each stored crawl: a Scrapy extension on the storage's ``crawl_stored``.
+
+When the storage has closed a shop's crawl it sends
+:data:`~ecommerce_scraper.signals.crawl_stored`; this extension then reads that crawl's digests
+(:func:`~.digest.crawl_digests`) and sends each to its rule's destinations, in a daemon worker
+thread: the storage's closing is neither delayed nor failed by a slow or broken destination.
+At ``engine_stopped`` (after every ``spider_closed`` handler, the storage's included) it waits
+for its deliveries, at most ``ALERTS_DELIVERY_TIMEOUT`` seconds, so the process does not exit
+with a digest unsent.
+
+Stats: ``alerts/rules_matched`` (digests made), ``alerts/sent`` and ``alerts/failed``
+(deliveries, one per digest and destination), ``alerts/retries``. They are counted once the
+deliveries end, after Scrapy's stats dump; the extension logs them in one line.
+
+Off (``NotConfigured``) without an alerts file (``ALERTS_FILE``, ``config/alerts.json``) or
+without the storage pipeline.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured, UsageError
+from scrapy.utils.defer import maybe_deferred_to_future
+from sqlalchemy import Engine
+from twisted.internet.threads import deferToThread
+
+from .. import signals as project_signals
+from ..config import ConfigError
+from ..storage.db import database_url, open_database
+from .delivery import DeliveryResult, deliver
+from .digest import Digest, crawl_digests
+from .rules import AlertsFile, alerts_config
+
+logger = logging.getLogger(__name__)
+
+STAT_KEYS = ("alerts/rules_matched", "alerts/sent", "alerts/failed", "alerts/retries")
+
+
+def send_digest(
+    digest: Digest, *, retry_times: int, backoff: float, deliver_to: Callable[..., Any] = deliver
+) -> list[DeliveryResult]:
+    """Send one digest to every destination of its rule (blocking)."""
+    what = f"alert {digest.rule.name!r} ({digest.site} crawl {digest.crawl_id})"
+    return [
+        deliver_to(url, digest.title, digest.body, retry_times=retry_times, backoff=backoff, what=what)
+        for url in digest.rule.notify
+    ]
+
+
+class BusinessAlerts:
+    def __init__(self, crawler: Crawler, config: AlertsFile) -> None:
+        settings = crawler.settings
+        self.crawler = crawler
+        self.config = config
+        self.url = database_url(settings)
+        self.retry_times = settings.getint("ALERTS_RETRY_TIMES", 2)
+        self.backoff = settings.getfloat("ALERTS_RETRY_BACKOFF", 2.0)
+        self.timeout = settings.getfloat("ALERTS_DELIVERY_TIMEOUT", 30.0)
+        self.workers: list[threading.Thread] = []
+        self.lock = threading.Lock()
+        self._engine: Engine | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BusinessAlerts:
+        settings = crawler.settings
+        pipelines = settings.getdict("ITEM_PIPELINES")
+        storing = any(str(path).endswith("StoragePipeline") and order is not None for path, order in pipelines.items())
+        if not storing:
+            raise NotConfigured("business alerts need the storage pipeline")
+        try:
+            config = alerts_config(settings)
+        except ConfigError as exc:  # the add-on has said so already, when it ran
+            raise UsageError(str(exc), print_help=False) from None
+        if config is None:
+            raise NotConfigured("no alerts file (ALERTS_FILE or config/alerts.json)")
+        extension = cls(crawler, config)
+        crawler.signals.connect(extension.crawl_stored, signal=project_signals.crawl_stored)
+        crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
+        return extension
+
+    # --- on the reactor -------------------------------------------------------------------------
+
+    def crawl_stored(self, site: str, crawl_id: str) -> None:
+        """Start sending the crawl's digests in a worker thread; returns at once."""
+        worker = threading.Thread(
+            target=self.send_crawl, args=(site, crawl_id), name=f"alerts-{site}-{crawl_id}", daemon=True
+        )
+        self.workers.append(worker)
+        worker.start()
+
+    async def engine_stopped(self) -> None:
+        try:
+            if self.workers:
+                await maybe_deferred_to_future(deferToThread(self.wait, self.timeout))
+                stats = self.crawler.stats
+                logger.info(
+                    "alerts: %d digest(s), %d delivery(ies) sent, %d failed",
+                    *(stats.get_value(key, 0) for key in STAT_KEYS[:3]),
+                )
+        finally:
+            with self.lock:
+                if self._engine is not None and not self.running():
+                    self._engine.dispose()
+
+    # --- in threads -----------------------------------------------------------------------------
+
+    def running(self) -> list[threading.Thread]:
+        return [worker for worker in self.workers if worker.is_alive()]
+
+    def wait(self, timeout: float) -> bool:
+        """Wait for every delivery, at most ``timeout`` seconds in all; True when none is left."""
+        deadline = time.monotonic() + timeout
+        for worker in list(self.workers):
+            worker.join(max(0.0, deadline - time.monotonic()))
+        left = self.running()
+        if left:
+            logger.error(
+                "alerts: %d crawl(s)' deliveries still running after %.0f s (ALERTS_DELIVERY_TIMEOUT): not waited for",
+                len(left),
+                timeout,
+            )
+        return not left
+
+    def engine(self) -> Engine:
+        with self.lock:
+            if self._engine is None:
+                self._engine = open_database(self.url)
+            return self._engine
+
+    def send_crawl(self, site: str, crawl_id: str) -> None:
+        """Read and send one crawl's digests; every failure is logged here, never raised."""
+        try:
+            digests = crawl_digests(self.engine(), self.config.rules, site, crawl_id)
+        except Exception as exc:
+            logger.error("alerts: could not read the changes of %s crawl %s: %s", site, crawl_id, exc)
+            return
+        for digest in digests:
+            self.count("alerts/rules_matched")
+            for result in send_digest(digest, retry_times=self.retry_times, backoff=self.backoff):
+                self.count("alerts/sent" if result.ok else "alerts/failed")
+                self.count("alerts/retries", result.retries)
+                if result.ok:
+                    logger.info(
+                        "alert %r: %s crawl %s, %d product(s), sent to %s",
+                        digest.rule.name,
+                        site,
+                        crawl_id,
+                        len(digest.products),
+                        result.destination,
+                    )
+
+    def count(self, key: str, value: int = 1) -> None:
+        with self.lock:
+            self.crawler.stats.inc_value(key, value)
