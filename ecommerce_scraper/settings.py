@@ -111,6 +111,7 @@ EXTENSIONS = {
     "ecommerce_scraper.logs.ReadableLogs": 110,
     # Each crawl's files once the storage has closed it; master.xlsx once per process (EXPORT_FILES).
     "ecommerce_scraper.exports.extension.CrawlExports": 500,
+    "spidermon.contrib.scrapy.extensions.Spidermon": 510,
 }
 EXPORT_FILES = True
 
@@ -119,6 +120,7 @@ ITEM_PIPELINES = {
     "ecommerce_scraper.pipelines.validate.ValidatePipeline": 100,
     "ecommerce_scraper.pipelines.dedup.DedupPipeline": 200,
     "ecommerce_scraper.pipelines.attributes.AttributesPipeline": 300,
+    "ecommerce_scraper.pipelines.coverage.FieldCoveragePipeline": 700,
     "ecommerce_scraper.pipelines.storage.StoragePipeline": 800,
 }
 # --- yarn attributes (ecommerce_scraper.ai): the shop's table and rules always; an OpenAI-compatible
@@ -144,6 +146,19 @@ STORAGE_BATCH_SIZE = 500  # items per transaction; a killed crawl loses at most 
 # crawl's products seen.
 REMOVALS_MAX_ERROR_RATE = 0.05
 REMOVALS_MIN_SEEN_SHARE = 0.9
+# --- crawl health monitors (ecommerce_scraper.monitors; README "Crawl health"): judged when each
+# shop's crawl closes, against its previous finished crawl, before its status and removals are
+# decided. A failed item-count or coverage monitor makes the crawl partial (suspect: nothing
+# removed, its changes flagged). Spidermon reports the verdicts when the engine stops.
+MONITORS_ENABLED = True
+MONITORS_MAX_ITEM_DROP = 0.10  # products: at most 10% fewer than the previous finished crawl
+MONITORS_MAX_COVERAGE_DROP = 0.05  # price, availability, name, sku, main_image: at most 5 points lower
+MONITORS_MAX_ERROR_RATE = 0.05  # errors per response
+MONITORS_MAX_BAN_RATE = 0.05  # ban answers per response
+MONITORS_MAX_GIVEN_UP_RATE = 0.01  # requests that gave up retrying (retry/max_reached) per response
+MONITORS_FINISH_REASONS = ["finished"]
+SPIDERMON_ENABLED = True
+SPIDERMON_ENGINE_STOP_MONITORS = ["ecommerce_scraper.monitors.suite.CrawlHealthSuite"]
 EXPORTS_DIR = os.environ.get("EXPORTS_DIR", "exports")
 FEED_EXPORT_ENCODING = "utf-8"
 # `-O out.xlsx` and `-O out.csv` give the export files' columns, formula-safe.
