@@ -5,8 +5,8 @@ A spider that quietly broke after a shop's redesign still "finishes": these moni
 =================  =====================================================  ==============================
 monitor            fails when                                             setting (default)
 =================  =====================================================  ==============================
-``item_count``     products fell more than this share below the previous  ``MONITORS_MAX_ITEM_DROP``
-                   finished crawl's                                       (0.10)
+``item_count``     products fell more than this share below the last      ``MONITORS_MAX_ITEM_DROP``
+                   crawl that ran to its end (the removals' baseline)     (0.10)
 ``coverage/<f>``   the share of products with field ``f`` (price,         ``MONITORS_MAX_COVERAGE_DROP``
                    availability, name, sku, main_image) fell more than    (0.05: 5 points)
                    this many points below the previous finished crawl's
@@ -18,8 +18,10 @@ monitor            fails when                                             settin
                                                                           (``["finished"]``)
 =================  =====================================================  ==============================
 
-With no previous finished crawl (or one from before coverage was counted), the comparative
-monitors (item count, coverage) pass with the note "no baseline".
+With no previous crawl to compare with (or one from before coverage was counted), the comparative
+monitors (item count, coverage) pass with the note "no baseline". A suspect crawl is never the
+coverage yardstick of the next (only a ``finished`` one is): a field the shop really stopped
+showing keeps failing until the spider reads it again or ``MONITORS_MAX_COVERAGE_DROP`` is raised.
 
 **Consequences.** The verdicts are judged inside the storage's close of the crawl
 (:meth:`~ecommerce_scraper.storage.writer.CrawlWriter.finish` calls a :class:`HealthCheck`), in
@@ -166,7 +168,7 @@ def evaluate(
             "error_rate",
             rate <= t.max_error_rate,
             {"errors": errors, "responses": responses, "rate": round(rate, 4), "max": t.max_error_rate},
-            f"error rate {_pct(rate)} over {_pct(t.max_error_rate)} ({errors} errors, {responses} responses)",
+            f"error rate {_pct(rate)} (max {_pct(t.max_error_rate)}; {errors} errors, {responses} responses)",
         )
     )
     bans = ban_count(stats)
