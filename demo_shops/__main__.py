@@ -44,6 +44,13 @@ def main(argv: list[str] | None = None) -> int:
     serve_cmd.add_argument(
         "--faults", default=None, help='e.g. "5xx=0.1,429=0.05,truncate=0.02,reset=0.02,slow=0.05" or "all"'
     )
+    serve_cmd.add_argument(
+        "--break-prices-on-day",
+        type=int,
+        default=0,
+        metavar="D",
+        help="from catalog day D on, product pages lose their price markup (a redesign; the fault broken_prices=D)",
+    )
     args = parser.parse_args(argv)
 
     if args.command == "crawl":
@@ -57,7 +64,10 @@ def main(argv: list[str] | None = None) -> int:
             sys.stdout.write(line + "\n")
         return 0
 
-    server = serve(args.port, args.products, args.day, args.seed, args.faults, args.host)
+    faults = args.faults
+    if args.break_prices_on_day:
+        faults = ",".join(filter(None, [faults, f"broken_prices={args.break_prices_on_day}"]))
+    server = serve(args.port, args.products, args.day, args.seed, faults, args.host)
     print(f"demo stores on http://127.0.0.1:{server.server_port}/ ({', '.join(PROFILES)})", flush=True)
     try:
         server.serve_forever()

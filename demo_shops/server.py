@@ -40,6 +40,9 @@ class Faults:
     retry_after: int = 1
     #: a shop down for maintenance: every page of this site answers 503 with Retry-After
     busy_site: str = ""
+    #: from this catalog day on (0: never), product pages lose their price markup, as after a redesign
+    #: the spider does not know (PrestaShop's knitshop; ``broken_prices=D``)
+    broken_prices: int = 0
 
     _KEYS: ClassVar[dict[str, str]] = {
         "5xx": "server_error",
@@ -53,7 +56,8 @@ class Faults:
     def parse(cls, spec: str | None) -> Faults:
         """``"5xx=0.1,429=0.05,truncate=0.02,reset=0.02,slow=0.05"``; ``"all"`` is that mix
         (``"all,slow_seconds=0.5"`` changes a part of it); ``"busy=atmosphere,retry_after=30"``: every
-        page of one shop answers 503 with ``Retry-After``."""
+        page of one shop answers 503 with ``Retry-After``; ``"broken_prices=3"``: from day 3 on, product
+        pages show no price (knitshop)."""
         if not spec:
             return cls()
         spec = spec.replace("all", "5xx=0.1,429=0.05,truncate=0.02,reset=0.02,slow=0.05")
@@ -67,12 +71,13 @@ class Faults:
                 faults.retry_after = int(value)
             elif key == "busy":
                 faults.busy_site = value.strip()
+            elif key == "broken_prices":
+                faults.broken_prices = int(value)
             elif key in cls._KEYS:
                 setattr(faults, cls._KEYS[key], float(value))
             else:
-                raise ValueError(
-                    f"unknown fault {key!r}; known: {', '.join([*cls._KEYS, 'slow_seconds', 'retry_after', 'busy'])}"
-                )
+                known = [*cls._KEYS, "slow_seconds", "retry_after", "busy", "broken_prices"]
+                raise ValueError(f"unknown fault {key!r}; known: {', '.join(known)}")
         return faults
 
 
@@ -173,6 +178,7 @@ class DemoHandler(BaseHTTPRequestHandler):
             headers={k.lower(): v for k, v in self.headers.items()},
             body=body,
             store_url=f"http://{host}/{site}/",
+            prices_hidden=0 < state.faults.broken_prices <= state.day,
         )
         try:
             response = store.handle(request)

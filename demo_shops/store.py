@@ -21,6 +21,8 @@ class DemoRequest:
     headers: dict[str, str]
     body: bytes
     store_url: str  # absolute URL of the store root, ending with "/"
+    #: the demo fault ``broken_prices``: product pages without their price markup (PrestaShop honours it)
+    prices_hidden: bool = False
 
     def arg(self, name: str, default: str | None = None) -> str | None:
         values = self.query.get(name)

@@ -113,6 +113,7 @@ EXTENSIONS = {
     "ecommerce_scraper.exports.extension.CrawlExports": 500,
     # Business alerts: one digest per rule of ALERTS_FILE / config/alerts.json and stored crawl (Apprise).
     "ecommerce_scraper.alerts.extension.BusinessAlerts": 510,
+    "spidermon.contrib.scrapy.extensions.Spidermon": 520,
 }
 EXPORT_FILES = True
 # --- business alerts (ecommerce_scraper.alerts): rules in ALERTS_FILE (environment or -s), else
@@ -129,6 +130,7 @@ ITEM_PIPELINES = {
     "ecommerce_scraper.pipelines.validate.ValidatePipeline": 100,
     "ecommerce_scraper.pipelines.dedup.DedupPipeline": 200,
     "ecommerce_scraper.pipelines.attributes.AttributesPipeline": 300,
+    "ecommerce_scraper.pipelines.coverage.FieldCoveragePipeline": 700,
     "ecommerce_scraper.pipelines.storage.StoragePipeline": 800,
 }
 # --- yarn attributes (ecommerce_scraper.ai): the shop's table and rules always; an OpenAI-compatible
@@ -154,6 +156,19 @@ STORAGE_BATCH_SIZE = 500  # items per transaction; a killed crawl loses at most 
 # crawl's products seen.
 REMOVALS_MAX_ERROR_RATE = 0.05
 REMOVALS_MIN_SEEN_SHARE = 0.9
+# --- crawl health monitors (ecommerce_scraper.monitors; README "Crawl health"): judged when each
+# shop's crawl closes, against its previous finished crawl, before its status and removals are
+# decided. A failed item-count or coverage monitor makes the crawl partial (suspect: nothing
+# removed, its changes flagged). Spidermon reports the verdicts when the engine stops.
+MONITORS_ENABLED = True
+MONITORS_MAX_ITEM_DROP = 0.10  # products: at most 10% fewer than the previous finished crawl
+MONITORS_MAX_COVERAGE_DROP = 0.05  # price, availability, name, sku, main_image: at most 5 points lower
+MONITORS_MAX_ERROR_RATE = 0.05  # errors per response
+MONITORS_MAX_BAN_RATE = 0.05  # ban answers per response
+MONITORS_MAX_GIVEN_UP_RATE = 0.01  # requests that gave up retrying (retry/max_reached) per response
+MONITORS_FINISH_REASONS = ["finished"]
+SPIDERMON_ENABLED = True
+SPIDERMON_ENGINE_STOP_MONITORS = ["ecommerce_scraper.monitors.suite.CrawlHealthSuite"]
 EXPORTS_DIR = os.environ.get("EXPORTS_DIR", "exports")
 FEED_EXPORT_ENCODING = "utf-8"
 # `-O out.xlsx` and `-O out.csv` give the export files' columns, formula-safe.

@@ -380,6 +380,12 @@ SUMMARY_COLUMNS: tuple[Column, ...] = (
     _date("last_crawl_at", "when it started"),
     _code("status", "`finished`, `partial` (files in its own folder only), `failed`, ..."),
     _text("status_note", "why it is not finished", width=50),
+    _text(
+        "health",
+        "the last crawl's health monitors: `ok`, or `failed: ...` the monitors that failed (`suspect, ` first when "
+        "a coverage or product count monitor failed: its changes are not to be trusted); empty: never judged",
+        width=30,
+    ),
     _code("products_crawl", "the finished crawl whose products the shop's sheet shows"),
 )
 

@@ -44,6 +44,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from ..monitors.health import crawl_health, crawl_is_suspect
+from ..monitors.present import health_rows
 from ..storage.models import Crawl
 from .csvfile import atomic_open
 from .report_charts import histogram_svg, history_svg
@@ -153,6 +155,9 @@ def report_context(engine: Engine, exports_dir: str | os.PathLike[str], site: st
         "diff_csv": file_names(site)["diff_csv"],
         "has_diff": (folder / file_names(site)["diff_csv"]).exists(),
         "generated_at": datetime.now(UTC),
+        "suspect": crawl_is_suspect(crawl),  # the crawl health monitors (ecommerce_scraper.monitors)
+        "health_rows": health_rows(crawl),
+        "health_baseline": (crawl_health(crawl) or {}).get("baseline"),
     }
 
 

@@ -39,6 +39,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from ..monitors.present import health_label
 from ..storage.models import Crawl, Export
 from .columns import (
     DIFF_COLUMNS,
@@ -295,6 +296,7 @@ def write_master(engine: Engine, exports_dir: str | os.PathLike[str]) -> Path:
                     "last_crawl_at": crawl.started_at,
                     "status": crawl.status,
                     "status_note": crawl.status_note,
+                    "health": health_label(crawl),
                     "products_crawl": finished,
                 }
             )

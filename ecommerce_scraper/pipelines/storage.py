@@ -31,6 +31,7 @@ from twisted.internet.defer import DeferredLock
 from twisted.internet.threads import deferToThread
 
 from .. import signals as project_signals
+from ..monitors.health import STATS_KEY, HealthCheck, Thresholds
 from ..storage.bulk import iter_chunks
 from ..storage.db import DatabaseError, database_url, mask_url, open_database
 from ..storage.state import to_state
@@ -62,6 +63,8 @@ class StoragePipeline:
         self.batch_size = settings.getint("STORAGE_BATCH_SIZE", 500)
         self.max_error_rate = settings.getfloat("REMOVALS_MAX_ERROR_RATE", 0.05)
         self.min_seen_share = settings.getfloat("REMOVALS_MIN_SEEN_SHARE", 0.9)
+        #: crawl health monitors, judged in each shop's close (ecommerce_scraper.monitors.health)
+        self.thresholds = Thresholds.from_settings(settings) if settings.getbool("MONITORS_ENABLED", True) else None
         self.exports_dir = Path(settings.get("EXPORTS_DIR", "exports"))
         self.spool_dir = self.exports_dir / "spool"
         self.writers: dict[str, CrawlWriter] = {}
@@ -227,6 +230,11 @@ class StoragePipeline:
             if self.database_down:
                 logger.error("%s: crawl %s not closed in the database (it was down)", site, writer.crawl_id)
                 continue
+            check = (
+                HealthCheck(site, writer.crawl_id, reason, self.thresholds, self.max_error_rate)
+                if self.thresholds
+                else None
+            )
             try:
                 outcome = await maybe_deferred_to_future(
                     self.lock.run(
@@ -236,6 +244,7 @@ class StoragePipeline:
                         stats.get_stats(),
                         max_error_rate=self.max_error_rate,
                         min_seen_share=self.min_seen_share,
+                        health=check,
                     )
                 )
             except SQLAlchemyError as exc:
@@ -245,6 +254,8 @@ class StoragePipeline:
             stats.set_value(f"storage/{site}/changes", outcome.changes)
             stats.set_value(f"storage/{site}/removed", outcome.removed)
             stats.set_value(f"storage/{site}/unverified", outcome.unverified)
+            if check is not None and check.health is not None:
+                stats.set_value(f"{STATS_KEY}/{site}", check.health.as_json())  # for the Spidermon suite
             logger.info(
                 "%s crawl %s: %s, %d products seen, %d changes, %d removed, %d unverified",
                 site,

@@ -20,7 +20,7 @@ upsert and the chunking are shared from :mod:`.bulk`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -348,8 +348,13 @@ class CrawlWriter:
         max_error_rate: float = 0.05,
         min_seen_share: float = 0.9,
         status_override: str | None = None,
+        health: Callable[[Session, dict[str, Any], int], tuple[dict[str, Any], str | None]] | None = None,
     ) -> CrawlOutcome:
-        """Close the crawl: removals if it was clean, status, counts and stats."""
+        """Close the crawl: removals if it was clean, status, counts and stats.
+
+        ``health`` (the crawl health monitors, :class:`ecommerce_scraper.monitors.health.HealthCheck`)
+        is asked before the status is decided: stats to add, and a suspicion that makes it partial.
+        """
         with Session(self.engine) as session, session.begin():
             seen = session.scalar(
                 select(func.count()).where(Product.site == self.site, Product.last_crawl_id == self.crawl_id)
@@ -357,6 +362,10 @@ class CrawlWriter:
             stats = merge_stats(self._previous_stats, stats)
             previous = baseline_products(session, self.site, self.crawl_id, max_error_rate)
             problems = crawl_problems(finish_reason, stats, seen or 0, previous, max_error_rate, min_seen_share)
+            if health is not None and status_override is None:
+                health_stats, suspicion = health(session, stats, seen or 0)
+                stats = {**stats, **health_stats}
+                problems = "; ".join(part for part in (problems, suspicion) if part)
             status = status_override or ("partial" if problems else "finished")
             if finish_reason == "shutdown" and status_override is None:
                 status = "cancelled"  # stopped on request (Ctrl-C, SIGTERM, a Scrapyd cancel): resumable

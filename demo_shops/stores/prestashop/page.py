@@ -233,13 +233,20 @@ class Page:
             "pages": pages,
         }
 
-    def render_product(self, product: DemoProduct) -> DemoResponse:
+    def render_product(self, product: DemoProduct, prices_hidden: bool = False) -> DemoResponse:
+        """The product page; ``prices_hidden``: as after a redesign that the spider does not know
+        (the demo fault ``broken_prices``): no price block, no price in the JavaScript globals nor
+        in the related products."""
         store = self.store
         ps = store.ps_product(product)
         canonical = self.url(store.product_path(product))
         category_id = product.category.id
         at = store.category_position[category_id].get(product.product_id, 0)
         related = [self.list_item(p) for p in neighbours_of(store.category_products[category_id], at, RELATED_COUNT)]
+        js = self._product_js(ps, self._availability(ps))
+        if prices_hidden:
+            related = [{**item, "show_price": False} for item in related]
+            js = {name: value for name, value in js.items() if "rice" not in name}
         images = [
             {
                 "id": product.numeric_id * 10 + n,
@@ -281,7 +288,8 @@ class Page:
             images=images,
             groups=groups,
             related=related,
-            js=self._product_js(ps, availability),
+            js=js,
+            prices_hidden=prices_hidden,
         )
 
     @staticmethod

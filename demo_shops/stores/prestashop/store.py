@@ -333,7 +333,7 @@ class PrestaShopStore(GsitemapSitemaps):
         own_slugs = {c.slug for c in product.categories}
         if category_slug not in own_slugs or rewrite not in (product.slug, f"{product.slug}-{product.gtin}"):
             return DemoResponse.redirect(page.url(self.product_path(product)))
-        return page.render_product(product)
+        return page.render_product(product, prices_hidden=page.request.prices_hidden)
 
     def _cms(self, page: Page, cms_id: int, rewrite: str) -> DemoResponse:
         cms = CMS_BY_ID.get(cms_id)
