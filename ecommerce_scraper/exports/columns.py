@@ -182,8 +182,10 @@ def _date(name: str, description: str) -> Column:
 
 def attribute_value(row: Any, name: str) -> Any:
     """The value of yarn attribute ``name`` (``row["ai"][name]["value"]``); ``None`` when absent."""
-    entry = _mapping_get(value_of(row, "ai"), name)
-    return _mapping_get(entry, "value")
+    found = row.get("ai") if type(row) is dict else value_of(row, "ai")
+    if found is None:  # no attributes read (the common case without AI): no further look-ups
+        return None
+    return _mapping_get(_mapping_get(found, name), "value")
 
 
 def _mapping_get(mapping: Any, key: str) -> Any:
