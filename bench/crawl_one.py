@@ -1,8 +1,10 @@
-"""Run one crawl in this process and print its stats as JSON (used by ``python -m bench.run``).
+r"""Run one crawl in this process and print its stats as JSON (used by ``python -m bench.run``).
 
 ``project SITE BASE_URL`` crawls with the project's spider, settings and pipelines;
-``bare BASE_URL`` crawls the same pages with bare Scrapy: a sitemap spider that only yields
-each product page's URL, no item pipelines, default download handlers.
+``bare BASE_URL [SITEMAP [RULE]]`` crawls the same pages with bare Scrapy: a sitemap spider that only
+yields each page's URL, no item pipelines, default download handlers (SITEMAP: the shop's sitemap
+path, PrestaShop's ``1_index_sitemap.xml`` by default; RULE: the URLs it parses, ``\.html$`` by default).
+Both print ``cpu_seconds`` too (user + system): steadier than wall time on a shared machine.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 import resource
 import sys
 
+from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.spiders import SitemapSpider
 from scrapy.utils.project import get_project_settings
@@ -25,6 +28,11 @@ class BareSpider(SitemapSpider):
         yield {"url": response.url}
 
 
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> None:
     mode = sys.argv[1]
     if mode == "project":
@@ -37,6 +45,8 @@ def main() -> None:
         process.crawl(crawler, base_url=base_url, **extra)
     else:
         base_url = sys.argv[2]
+        sitemap = sys.argv[3] if len(sys.argv) > 3 else "1_index_sitemap.xml"
+        rule = sys.argv[4] if len(sys.argv) > 4 else r"\.html$"
         process = CrawlerProcess(
             {
                 **LIFT_POLITENESS,
@@ -49,10 +59,13 @@ def main() -> None:
         process.crawl(
             crawler,
             # The shop's own sitemap index: the host's robots.txt lists every demo shop's.
-            sitemap_urls=[base_url + "1_index_sitemap.xml"],
-            sitemap_rules=[(r"\.html$", "parse")],
+            sitemap_urls=[base_url + sitemap],
+            sitemap_rules=[(rule, "parse")],
         )
+    started: list[float] = []
+    crawler.signals.connect(lambda: started.append(_cpu_seconds()), signal=signals.engine_started)
     process.start()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     stats = crawler.stats.get_stats()
     print(
         json.dumps(
@@ -62,7 +75,9 @@ def main() -> None:
                 "requests": stats.get("downloader/request_count", 0),
                 "seconds": stats.get("elapsed_time_seconds", 0.0),
                 "errors": stats.get("log_count/ERROR", 0),
-                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                # From the engine's start: imports and set-up left out.
+                "cpu_seconds": usage.ru_utime + usage.ru_stime - (started[0] if started else 0.0),
+                "peak_rss_mb": usage.ru_maxrss / 1024,
             }
         )
     )

@@ -78,6 +78,8 @@ def value_of(row: Any, key: str) -> Any:
 
 def text_of(value: Any) -> str | None:
     """A scalar as text; ``None`` for empty."""
+    if value.__class__ is str and value and not value[0].isspace():  # the common case: no copy made
+        return value
     if value is None:
         return None
     if isinstance(value, bool):
@@ -90,7 +92,7 @@ def joined(values: Any, separator: str) -> str | None:
     """A list joined with ``separator`` (empty entries dropped); a plain string passes through."""
     if values is None or isinstance(values, str):
         return text_of(values)
-    if not isinstance(values, Iterable) or isinstance(values, Mapping):
+    if type(values) is not list and (not isinstance(values, Iterable) or isinstance(values, Mapping)):
         return text_of(values)
     parts = [text for text in map(text_of, values) if text is not None]
     return separator.join(parts) or None
@@ -98,7 +100,7 @@ def joined(values: Any, separator: str) -> str | None:
 
 def pairs(mapping: Any, between: str = ": ") -> str | None:
     """``{"Fibre": "Wool", ...}`` -> ``"Fibre: Wool; ..."`` (insertion order kept)."""
-    if not isinstance(mapping, Mapping):
+    if type(mapping) is not dict and not isinstance(mapping, Mapping):
         return joined(mapping, PAIR_SEPARATOR)
     parts = []
     for key, value in mapping.items():
@@ -110,6 +112,8 @@ def pairs(mapping: Any, between: str = ": ") -> str | None:
 
 def _nested_text(value: Any) -> str | None:
     # AI fields look like {"value": ..., "source": "ai"}: shown as "value (source)".
+    if value.__class__ is str:
+        return text_of(value)
     if isinstance(value, Mapping):
         if "value" in value:
             inner = _nested_text(value.get("value"))
@@ -125,16 +129,28 @@ def _count(values: Any) -> int:
     return len(values) if isinstance(values, list | tuple) else 0
 
 
+# Getters of one field: a dict row (the common case) is read directly, anything else through value_of.
+
+
 def _text_field(key: str) -> Callable[[Any], str | None]:
-    return lambda row: text_of(value_of(row, key))
+    def get(row: Any) -> str | None:
+        return text_of(row.get(key) if type(row) is dict else value_of(row, key))
+
+    return get
 
 
 def _money_field(key: str) -> Callable[[Any], Decimal | None]:
-    return lambda row: to_decimal(value_of(row, key))
+    def get(row: Any) -> Decimal | None:
+        return to_decimal(row.get(key) if type(row) is dict else value_of(row, key))
+
+    return get
 
 
 def _date_field(key: str) -> Callable[[Any], datetime | None]:
-    return lambda row: to_datetime(value_of(row, key))
+    def get(row: Any) -> datetime | None:
+        return to_datetime(row.get(key) if type(row) is dict else value_of(row, key))
+
+    return get
 
 
 def _text(name: str, description: str, *, key: str | None = None, width: int | None = None) -> Column:
@@ -166,12 +182,16 @@ def _date(name: str, description: str) -> Column:
 
 def attribute_value(row: Any, name: str) -> Any:
     """The value of yarn attribute ``name`` (``row["ai"][name]["value"]``); ``None`` when absent."""
-    entry = _mapping_get(value_of(row, "ai"), name)
-    return entry.get("value") if isinstance(entry, Mapping) else None
+    found = row.get("ai") if type(row) is dict else value_of(row, "ai")
+    if found is None:  # no attributes read (the common case without AI): no further look-ups
+        return None
+    return _mapping_get(_mapping_get(found, name), "value")
 
 
 def _mapping_get(mapping: Any, key: str) -> Any:
-    return mapping.get(key) if isinstance(mapping, Mapping) else None
+    if type(mapping) is dict:  # without the slower ABC check
+        return mapping.get(key)
+    return mapping.get(key) if mapping is not None and isinstance(mapping, Mapping) else None
 
 
 def _fibres_text(row: Any) -> str | None:

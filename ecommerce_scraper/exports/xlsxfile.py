@@ -24,7 +24,7 @@ Cells by column kind (:mod:`.columns`):
   of a sheet in memory until the workbook is saved (about 0.5 KB each: 35 MB for a sheet at
   the cap, the same again for each further sheet), because ``<hyperlinks>`` follows
   ``<sheetData>`` in the sheet XML. Here they wait in a temporary file instead
-  (:class:`_SpooledLinks`) and are read back once, in order, at save time (when XlsxWriter
+  (:class:`.xlsxstream.SpooledLinks`) and are read back once, in order, at save time (when XlsxWriter
   still holds each link's target, about 0.1 KB, while it writes the relationships).
 - Every sheet: bold header, frozen first row, autofilter over the data, column widths by kind
   (capped), printed landscape and one page wide with the header on every page, and with
@@ -39,13 +39,12 @@ untouched and removes every temporary file.
 
 from __future__ import annotations
 
+import math
 import os
-import pickle
 import re
 import shutil
 import tempfile
-from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
@@ -58,6 +57,7 @@ from xlsxwriter.worksheet import Worksheet
 from .cells import excel_datetime, to_decimal
 from .columns import Column, value_of
 from .csvfile import atomic_open
+from .xlsxstream import RowStream, SpooledLinks, blank_cell, number_cell, string_cell, style_attribute
 
 Highlight = Callable[[Any], Literal["down", "up"] | None]
 
@@ -115,8 +115,9 @@ def money_format(currency: str | None) -> str:
 
 def clean_text(text: str) -> str:
     """Text an xlsx cell can hold: no XML-illegal characters, at most 32,767 characters."""
-    cleaned = _ILLEGAL_XML_CHARS.sub("", text)
-    return cleaned[:MAX_CELL_CHARS]
+    # Every XML-illegal character is unprintable: printable text (the common case) needs no regex.
+    cleaned = text if text.isprintable() else _ILLEGAL_XML_CHARS.sub("", text)
+    return cleaned if len(cleaned) <= MAX_CELL_CHARS else cleaned[:MAX_CELL_CHARS]
 
 
 def _utf16_len(text: str) -> int:
@@ -143,6 +144,7 @@ class _Styles:
     def __init__(self, workbook: Workbook) -> None:
         self._workbook = workbook
         self._made: dict[tuple[str | None, str | None, bool], Format] = {}
+        self._attributes: dict[tuple[str | None, str | None, bool], str] = {}
         self.header = workbook.add_format(HEADER_STYLE)
 
     def get(self, number_format: str | None = None, fill: str | None = None, link: bool = False) -> Format | None:
@@ -158,6 +160,18 @@ class _Styles:
                 properties.update(pattern=1, bg_color=FILL_COLOURS[fill])
             style = self._made[key] = self._workbook.add_format(properties)
         return style
+
+    def attribute(self, number_format: str | None = None, fill: str | None = None, link: bool = False) -> str:
+        """The cell XML's style attribute of :meth:`get`'s format (made once per combination)."""
+        key = (number_format, fill, link)
+        attribute = self._attributes.get(key)
+        if attribute is None:
+            attribute = self._attributes[key] = style_attribute(self.get(number_format, fill, link))
+        return attribute
+
+
+#: A column's cell writer: (cell reference, row, column, value, fill, currency) -> the cell's XML or None.
+CellWriter = Callable[[str, int, int, Any, str | None, str | None], str | None]
 
 
 class SheetWriter:
@@ -183,9 +197,9 @@ class SheetWriter:
         self._currency = currency
         self._max_links = max(0, min(max_links, MAX_HYPERLINKS_PER_SHEET))
         self._finished = False
-        self._plan = [(column, self._writer(column)) for column in self.columns]
+        self._money_formats: dict[str | None, str] = {}
         # The sheet's links wait on disk, not in memory, until the save (see the module docstring).
-        self._spool = _SpooledLinks(folder)
+        self._spool = SpooledLinks(folder)
         worksheet.hyperlinks = self._spool
         for index, column in enumerate(self.columns):
             worksheet.set_column(index, index, column_width(column))
@@ -196,6 +210,12 @@ class SheetWriter:
         worksheet.repeat_rows(0)
         for index, column in enumerate(self.columns):
             worksheet.write_string(0, index, column.name, styles.header)
+        # Data rows go to the sheet's row file as XML (.xlsxstream), one string per row.
+        self._stream = RowStream(worksheet, len(self.columns), self._spool)
+        self._plan = [
+            (column.get, self._writer(column), letters)
+            for column, letters in zip(self.columns, self._stream.letters, strict=True)
+        ]
 
     def append(self, row: Any) -> None:
         """Write one row (a mapping or an object, as the columns' getters read it)."""
@@ -208,12 +228,17 @@ class SheetWriter:
         currency = self._currency or _text_or_none(value_of(row, "currency"))
         self.rows += 1  # the header is row 0
         number = self.rows
-        for index, (column, write) in enumerate(self._plan):
-            value = column.get(row)
+        suffix = str(number + 1)
+        cells: list[str] = []
+        for index, (get, write, letters) in enumerate(self._plan):
+            value = get(row)
             if value is not None:
-                write(number, index, value, fill, currency)
+                cell = write(letters + suffix, number, index, value, fill, currency)
+                if cell is not None:
+                    cells.append(cell)
             elif fill is not None:  # a highlighted row is coloured across, empty cells included
-                self._ws.write_blank(number, index, None, self._styles.get(fill=fill))
+                cells.append(blank_cell(letters + suffix, self._styles.attribute(fill=fill)))
+        self._stream.write(number, cells)
 
     def extend(self, rows: Iterable[Any]) -> int:
         """Write every row of ``rows`` (consumed one by one); returns how many."""
@@ -234,10 +259,11 @@ class SheetWriter:
         self._finished = True
         self._spool.close()
         self._ws = None  # type: ignore[assignment]
+        self._stream = None  # type: ignore[assignment]
 
     # One writer per column kind, chosen once (this is the inner loop of every export).
 
-    def _writer(self, column: Column) -> Callable[[int, int, Any, str | None, str | None], None]:
+    def _writer(self, column: Column) -> CellWriter:
         if column.link:
             return self._write_link
         return {
@@ -248,128 +274,66 @@ class SheetWriter:
             "date": self._write_date,
         }.get(column.kind, self._write_text)
 
-    def _write_text(self, row: int, col: int, value: Any, fill: str | None, currency: str | None) -> None:
+    def _write_text(self, ref: str, row: int, col: int, value: Any, fill: str | None, currency: str | None) -> str:
         text = value if isinstance(value, str) else str(value)
-        self._ws.write_string(row, col, clean_text(text), self._styles.get(fill=fill))
+        return string_cell(ref, self._styles.attribute(fill=fill), clean_text(text))
 
-    def _write_link(self, row: int, col: int, value: Any, fill: str | None, currency: str | None) -> None:
+    def _write_link(self, ref: str, row: int, col: int, value: Any, fill: str | None, currency: str | None) -> str:
         text = value if isinstance(value, str) else str(value)
         if self.links < self._max_links and _linkable(text):
             self.links += 1
-            self._ws.write_url(row, col, text, self._styles.get(fill=fill, link=True))
-        else:  # past Excel's limits: the URL as plain text
-            self._write_text(row, col, text, fill, currency)
+            self._stream.link(row, col, text)
+            return string_cell(ref, self._styles.attribute(fill=fill, link=True), text)
+        # past Excel's limits: the URL as plain text
+        return self._write_text(ref, row, col, text, fill, currency)
 
-    def _write_money(self, row: int, col: int, value: Any, fill: str | None, currency: str | None) -> None:
-        self._write_decimal(row, col, to_decimal(value), money_format(currency), fill)
+    def _write_money(
+        self, ref: str, row: int, col: int, value: Any, fill: str | None, currency: str | None
+    ) -> str | None:
+        number_format = self._money_formats.get(currency)
+        if number_format is None:
+            number_format = self._money_formats[currency] = money_format(currency)
+        return self._write_decimal(ref, to_decimal(value), number_format, fill)
 
-    def _write_percent(self, row: int, col: int, value: Any, fill: str | None, currency: str | None) -> None:
-        self._write_decimal(row, col, to_decimal(value), PERCENT_FORMAT, fill)
+    def _write_percent(
+        self, ref: str, row: int, col: int, value: Any, fill: str | None, currency: str | None
+    ) -> str | None:
+        return self._write_decimal(ref, to_decimal(value), PERCENT_FORMAT, fill)
 
-    def _write_decimal(self, row: int, col: int, value: Decimal | None, number_format: str, fill: str | None) -> None:
+    def _write_decimal(self, ref: str, value: Decimal | None, number_format: str, fill: str | None) -> str | None:
         if value is not None:
-            self._ws.write_number(row, col, value, self._styles.get(number_format, fill))
-        elif fill is not None:
-            self._ws.write_blank(row, col, None, self._styles.get(fill=fill))
+            return number_cell(ref, self._styles.attribute(number_format, fill), value)
+        if fill is not None:
+            return blank_cell(ref, self._styles.attribute(fill=fill))
+        return None
 
-    def _write_integer(self, row: int, col: int, value: Any, fill: str | None, currency: str | None) -> None:
-        self._ws.write_number(row, col, int(value), self._styles.get(fill=fill))
+    def _write_integer(self, ref: str, row: int, col: int, value: Any, fill: str | None, currency: str | None) -> str:
+        return number_cell(ref, self._styles.attribute(fill=fill), int(value))
 
-    def _write_number(self, row: int, col: int, value: Any, fill: str | None, currency: str | None) -> None:
+    def _write_number(self, ref: str, row: int, col: int, value: Any, fill: str | None, currency: str | None) -> str:
         if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-            self._ws.write_number(row, col, value, self._styles.get(fill=fill))  # General format: 3.5, 420
-        else:
-            self._write_text(row, col, value, fill, currency)
+            if not math.isfinite(value):  # as XlsxWriter's write_number refuses them
+                raise TypeError("NAN/INF not supported in write_number() without 'nan_inf_to_errors' Workbook() option")
+            return number_cell(ref, self._styles.attribute(fill=fill), value)  # General format: 3.5, 420
+        return self._write_text(ref, row, col, value, fill, currency)
 
-    def _write_date(self, row: int, col: int, value: Any, fill: str | None, currency: str | None) -> None:
+    def _write_date(self, ref: str, row: int, col: int, value: Any, fill: str | None, currency: str | None) -> str:
         moment = excel_datetime(value)
         if moment is not None:
-            self._ws.write_datetime(row, col, moment, self._styles.get(DATE_FORMAT, fill))
-        else:  # unreadable date: keep what was there, as text
-            self._write_text(row, col, str(value), fill, currency)
-
-
-class _SpooledLinks:
-    """Stands in for XlsxWriter's ``Worksheet.hyperlinks`` (row -> {col: Url}), with the links in a
-    temporary file instead of memory.
-
-    XlsxWriter 3.3 uses that mapping in three ways only: ``hyperlinks[row][col] = url`` as each
-    link is written (rows in ascending order: ``constant_memory`` drops writes to earlier rows),
-    then at save ``sorted(hyperlinks.keys())`` and ``hyperlinks[row]`` (``.keys()`` and
-    ``[col]``) for each of those rows in that order. So the file is read back once, front to back.
-    """
-
-    def __init__(self, folder: str) -> None:
-        self._folder = folder
-        self._file: IO[bytes] | None = None
-        self._rows = array("L")  # the rows holding links, ascending: 8 bytes each
-        self._pending: tuple[int, int, Any] | None = None  # the next record read ahead
-        self._loaded_row = -1
-        self._loaded: dict[int, Any] = {}
-
-    def __getitem__(self, row: int) -> _SpooledRow:
-        return _SpooledRow(self, row)
-
-    def keys(self) -> Iterator[int]:
-        return iter(self._rows)
-
-    def add(self, row: int, col: int, url: Any) -> None:
-        if self._file is None:
-            # Open from the first link until the save: not a with-block's lifetime.
-            self._file = tempfile.TemporaryFile(dir=self._folder, prefix="links-")  # noqa: SIM115
-        if not self._rows or self._rows[-1] != row:
-            self._rows.append(row)
-        pickle.dump((row, col, url), self._file, protocol=pickle.HIGHEST_PROTOCOL)
-
-    def load(self, row: int) -> dict[int, Any]:
-        """``{col: Url}`` of ``row``; rows must be asked for in ascending order."""
-        if row != self._loaded_row and self._file is not None:
-            if self._loaded_row < 0:  # the first row asked for: the save has begun
-                self._file.seek(0)
-                self._pending = self._read()
-            self._loaded_row, self._loaded = row, {}
-            while self._pending is not None and self._pending[0] == row:
-                self._loaded[self._pending[1]] = self._pending[2]
-                self._pending = self._read()
-        return self._loaded if row == self._loaded_row else {}
-
-    def _read(self) -> tuple[int, int, Any] | None:
-        assert self._file is not None
-        try:
-            return pickle.load(self._file)  # noqa: S301 - our own temporary file, written above
-        except EOFError:
-            return None
-
-    def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-
-
-class _SpooledRow:
-    """One row of :class:`_SpooledLinks`, as XlsxWriter indexes it."""
-
-    def __init__(self, links: _SpooledLinks, row: int) -> None:
-        self._links = links
-        self._row = row
-
-    def __setitem__(self, col: int, url: Any) -> None:
-        self._links.add(self._row, col, url)
-
-    def __getitem__(self, col: int) -> Any:
-        return self._links.load(self._row)[col]
-
-    def keys(self) -> Iterable[int]:
-        return self._links.load(self._row).keys()
+            return number_cell(ref, self._styles.attribute(DATE_FORMAT, fill), self._stream.excel_date(moment))
+        # unreadable date: keep what was there, as text
+        return self._write_text(ref, row, col, str(value), fill, currency)
 
 
 def _linkable(text: str) -> bool:
-    return (
-        _utf16_len(text) <= MAX_URL_CHARS
-        and text.startswith(("http://", "https://"))
-        and not _WHITESPACE.search(text)
-        and not _ILLEGAL_XML_CHARS.search(text)
-    )
+    if not text.startswith(("http://", "https://")):
+        return False
+    if len(text) > MAX_URL_CHARS or (len(text) > MAX_URL_CHARS // 2 and _utf16_len(text) > MAX_URL_CHARS):
+        return False
+    # Whitespace other than " " and XML-illegal characters are all unprintable: the regexes only then.
+    if text.isprintable():
+        return " " not in text
+    return not _WHITESPACE.search(text) and not _ILLEGAL_XML_CHARS.search(text)
 
 
 def _text_or_none(value: Any) -> str | None:

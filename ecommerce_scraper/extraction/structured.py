@@ -34,6 +34,8 @@ _VARIES_BY = ("color", "size", "material", "pattern", "suggestedAge", "suggested
 def json_ld_nodes(response: TextResponse) -> list[dict[str, Any]]:
     """Every JSON-LD node of the page (``@graph`` flattened); malformed blocks are skipped."""
     nodes: list[dict[str, Any]] = []
+    if "application/ld+json" not in response.text:  # cheaper than searching the tree for none
+        return nodes
     for block in response.xpath('//script[@type="application/ld+json"]/text()').getall():
         try:
             data = json.loads(block, strict=False)
@@ -59,8 +61,9 @@ def microdata_nodes(response: TextResponse) -> list[dict[str, Any]]:
     if "itemscope" not in response.text:
         return []
     try:
+        # The page as Scrapy parsed it already (extruct would parse the text again).
         return extruct.extract(
-            response.text, base_url=response.url, syntaxes=["microdata"], uniform=True, errors="ignore"
+            response.selector.root, base_url=response.url, syntaxes=["microdata"], uniform=True, errors="ignore"
         ).get("microdata", [])
     except Exception:  # lxml on broken markup: structured data is optional, never fatal
         logger.debug("microdata extraction failed on %s", response.url, exc_info=True)
@@ -70,6 +73,9 @@ def microdata_nodes(response: TextResponse) -> list[dict[str, Any]]:
 def opengraph(response: TextResponse) -> dict[str, str]:
     """``og:*`` and ``product:*`` meta properties (first value of each)."""
     props: dict[str, str] = {}
+    text = response.text
+    if "og:" not in text and "product:" not in text:  # no such property anywhere on the page
+        return props
     for meta in response.xpath("//meta[@property or @name]"):
         key = meta.attrib.get("property") or meta.attrib.get("name") or ""
         if key.startswith(("og:", "product:")) and key not in props:

@@ -124,7 +124,7 @@ class PrestaShopPlatform(Platform):
         return None
 
     def is_product_page(self, response: TextResponse) -> bool | None:
-        body_id = (response.xpath("//body/@id").get() or "").strip()
+        body_id = (_body_id(response) or "").strip()
         if body_id == "product":
             return True
         if body_id in _PS_PAGE_NAMES or body_id.startswith("module-"):
@@ -365,6 +365,13 @@ def _embedded_attributes(response: TextResponse) -> dict[str, Any]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def _body_id(response: TextResponse) -> str | None:
+    # The parsed page's <body> is a child of its root <html>: found there without searching the whole tree.
+    root = response.selector.root
+    body = root.find("body") if getattr(root, "tag", None) == "html" else None
+    return body.get("id") if body is not None else response.xpath("//body/@id").get()
 
 
 def _first(response: TextResponse, *queries: str) -> str | None:

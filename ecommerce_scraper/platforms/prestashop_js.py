@@ -20,6 +20,8 @@ from ..normalize import parse_price
 
 CENT = Decimal("0.01")
 JS_VAR = r"\bvar\s+{name}\s*=\s*"
+#: Every ``var name =`` of a script, in one pass (what JS_VAR finds for one name, for all of them).
+_JS_VARS = re.compile(JS_VAR.format(name=r"([^\W\d][\w$]*|\$[\w$]*)"))
 _JSON = json.JSONDecoder(parse_float=Decimal, strict=False)
 
 
@@ -32,11 +34,18 @@ class JsGlobals:
     def __init__(self, response: TextResponse) -> None:
         self.text = "\n".join(response.xpath("//script[not(@src)]/text()").getall())
         self._cache: dict[str, Any] = {}
+        #: name -> where its first definition's value starts (one scan, not one per name asked)
+        self._starts: dict[str, int] = {}
+        for match in _JS_VARS.finditer(self.text):
+            self._starts.setdefault(match.group(1), match.end())
 
     def get(self, name: str, default: Any = None) -> Any:
         if name not in self._cache:
-            match = re.search(JS_VAR.format(name=re.escape(name)), self.text)
-            self._cache[name] = _js_value(self.text, match.end()) if match else _MISSING
+            at = self._starts.get(name)
+            if at is None and not name.isidentifier():  # not a plain name: the scan cannot have found it
+                match = re.search(JS_VAR.format(name=re.escape(name)), self.text)
+                at = match.end() if match else None
+            self._cache[name] = _js_value(self.text, at) if at is not None else _MISSING
         value = self._cache[name]
         return default if value is _MISSING else value
 
