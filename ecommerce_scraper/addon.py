@@ -19,6 +19,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
 
+from .alerts.health import check_health_notify
 from .alerts.rules import check_alerts
 from .jobs import choose_job
 from .middlewares.proxy_list import load_proxies
@@ -38,6 +39,7 @@ class CrawlSetup:
         check_database(settings)
         llm_config(settings)
         check_alerts(settings)  # a broken alerts file (ALERTS_FILE, config/alerts.json) names its field
+        check_health_notify(settings)
         proxies = load_proxies(settings)  # a malformed list names its file and line
         wanted_by = getattr(self.crawler.spider, "proxies_wanted_by", None)
         if wanted_by and not proxies:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, case, select
 from sqlalchemy.orm import Session
 
+from ..monitors.health import crawl_is_suspect as monitors_suspect
 from ..storage.models import Change, Crawl, CrawlProduct, Product, Snapshot
 from ..storage.state import from_state_money
 from .rules import Rule, fold
@@ -83,12 +84,9 @@ class Digest:
 
 
 def crawl_is_suspect(crawl: Any) -> bool:
-    """Whether a crawl's changes can't be trusted enough to alert anyone.
-
-    The hook the crawl health monitors will extend (a crawl they mark suspect); for now a crawl
-    is suspect unless its status is ``finished`` (partial, failed, cancelled, aborted, running).
-    """
-    return getattr(crawl, "status", None) != "finished"
+    """Whether a crawl's changes can't be trusted enough to alert anyone: its health monitors
+    found it suspect, or it did not finish (partial, failed, cancelled, aborted, running)."""
+    return getattr(crawl, "status", None) != "finished" or monitors_suspect(crawl)
 
 
 def matches(rule: Rule, change: ChangeFacts) -> bool:

@@ -35,12 +35,13 @@ from .. import signals as project_signals
 from ..config import ConfigError
 from ..storage.db import database_url, open_database
 from .delivery import DeliveryResult, deliver
-from .digest import Digest, crawl_digests
+from .digest import Digest, crawl_digests, crawl_row
+from .health import health_destinations, health_message
 from .rules import AlertsFile, alerts_config
 
 logger = logging.getLogger(__name__)
 
-STAT_KEYS = ("alerts/rules_matched", "alerts/sent", "alerts/failed", "alerts/retries")
+STAT_KEYS = ("alerts/rules_matched", "alerts/sent", "alerts/failed", "alerts/retries", "alerts/health_sent")
 
 
 def send_digest(
@@ -63,6 +64,7 @@ class BusinessAlerts:
         self.retry_times = settings.getint("ALERTS_RETRY_TIMES", 2)
         self.backoff = settings.getfloat("ALERTS_RETRY_BACKOFF", 2.0)
         self.timeout = settings.getfloat("ALERTS_DELIVERY_TIMEOUT", 30.0)
+        self.health_urls = health_destinations(settings)
         self.workers: list[threading.Thread] = []
         self.lock = threading.Lock()
         self._engine: Engine | None = None
@@ -78,9 +80,9 @@ class BusinessAlerts:
             config = alerts_config(settings)
         except ConfigError as exc:  # the add-on has said so already, when it ran
             raise UsageError(str(exc), print_help=False) from None
-        if config is None:
-            raise NotConfigured("no alerts file (ALERTS_FILE or config/alerts.json)")
-        extension = cls(crawler, config)
+        if config is None and not health_destinations(settings):
+            raise NotConfigured("no alerts file (ALERTS_FILE or config/alerts.json) and no HEALTH_NOTIFY")
+        extension = cls(crawler, config or AlertsFile(rules=[]))
         crawler.signals.connect(extension.crawl_stored, signal=project_signals.crawl_stored)
         crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
         return extension
@@ -101,8 +103,8 @@ class BusinessAlerts:
                 await maybe_deferred_to_future(deferToThread(self.wait, self.timeout))
                 stats = self.crawler.stats
                 logger.info(
-                    "alerts: %d digest(s), %d delivery(ies) sent, %d failed",
-                    *(stats.get_value(key, 0) for key in STAT_KEYS[:3]),
+                    "alerts: %d digest(s), %d delivery(ies) sent, %d failed, %d health alert(s) sent",
+                    *(stats.get_value(key, 0) for key in (*STAT_KEYS[:3], "alerts/health_sent")),
                 )
         finally:
             with self.lock:
@@ -135,11 +137,16 @@ class BusinessAlerts:
             return self._engine
 
     def send_crawl(self, site: str, crawl_id: str) -> None:
-        """Read and send one crawl's digests; every failure is logged here, never raised."""
+        """Read and send one crawl's digests (or its health alert); every failure is logged here, never raised."""
         try:
-            digests = crawl_digests(self.engine(), self.config.rules, site, crawl_id)
+            crawl = crawl_row(self.engine(), site, crawl_id)
+            health = health_message(crawl) if crawl is not None else None
+            digests = [] if health else crawl_digests(self.engine(), self.config.rules, site, crawl_id)
         except Exception as exc:
             logger.error("alerts: could not read the changes of %s crawl %s: %s", site, crawl_id, exc)
+            return
+        if health:
+            self.send_health(site, crawl_id, *health)
             return
         for digest in digests:
             self.count("alerts/rules_matched")
@@ -155,6 +162,21 @@ class BusinessAlerts:
                         len(digest.products),
                         result.destination,
                     )
+
+    def send_health(self, site: str, crawl_id: str, title: str, body: str) -> None:
+        for url in self.health_urls:
+            result = deliver(
+                url,
+                title,
+                body,
+                retry_times=self.retry_times,
+                backoff=self.backoff,
+                what=f"health alert ({site} crawl {crawl_id})",
+            )
+            self.count("alerts/health_sent" if result.ok else "alerts/failed")
+            self.count("alerts/retries", result.retries)
+            if result.ok:
+                logger.warning("health alert: %s crawl %s looks broken, sent to %s", site, crawl_id, result.destination)
 
     def count(self, key: str, value: int = 1) -> None:
         with self.lock:
