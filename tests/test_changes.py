@@ -22,6 +22,7 @@ from sqlalchemy import Engine, create_engine, func, select
 from ecommerce_scraper.storage.models import Change, Crawl, Snapshot
 from testkit import zygote
 
+from .alert_receivers import Received, hook_receiver
 from .conftest import ROOT, chromium_path, require_service, truth
 from .test_spiders import SHOPS, assert_same_catalog
 
@@ -83,14 +84,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def demo_crawl(day: int, database_url: str, exports: Path, port: int) -> subprocess.CompletedProcess:
+def demo_crawl(
+    day: int, database_url: str, exports: Path, port: int, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     """``demo crawl`` as a user runs it; the same port every day (URLs are product data)."""
     cmd = [sys.executable, "-m", "demo_shops", "crawl", "--products", str(PRODUCTS), "--day", str(day)]
     proc = zygote.run(
         [*cmd, "--port", str(port)],
         cwd=ROOT,
         # No OPENAI_API_KEY: what `make demo` does without one (rule-based attributes only).
-        env={**os.environ, "DATABASE_URL": database_url, "EXPORTS_DIR": str(exports), "OPENAI_API_KEY": ""},
+        env={
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "EXPORTS_DIR": str(exports),
+            "OPENAI_API_KEY": "",
+            **(env or {}),
+        },
         timeout=400,
     )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
@@ -110,12 +119,14 @@ def latest_crawl_changes(engine: Engine, site: str) -> tuple[Crawl, Counter]:
 
 @dataclass
 class DemoRun:
-    """One ``demo crawl`` of the seven shops: its output and, per shop, its crawl and changes."""
+    """One ``demo crawl`` of the seven shops: its output and, per shop, its crawl and changes, and
+    the alert messages it sent."""
 
     output: str
     crawls: dict[str, Crawl] = field(default_factory=dict)
     changes: dict[str, Counter] = field(default_factory=dict)
     snapshots: int = 0
+    alerts: list[Received] = field(default_factory=list)
 
 
 @dataclass
@@ -137,16 +148,28 @@ def demo_days(module_database_url: str, tmp_path_factory: pytest.TempPathFactory
     port = free_port()
     engine = create_engine(module_database_url)
     runs = []
-    for day in (1, 2, 2):
-        proc = demo_crawl(day, module_database_url, exports, port)
-        run = DemoRun(proc.stdout + proc.stderr)
-        for site in SHOPS:
-            run.crawls[site], run.changes[site] = latest_crawl_changes(engine, site)
-        with engine.connect() as conn:
-            run.snapshots = conn.scalar(select(func.count()).select_from(Snapshot))
-        runs.append(run)
+    with hook_receiver() as receiver:
+        # The README's "tell me when a competitor drops a price by 5% or more", at every shop.
+        rule = {"name": "big drops", "sites": ["*"], "changes": ["price_down"], "min_delta_pct": 5}
+        alerts = exports.parent / f"{exports.name}-alerts.json"
+        alerts.write_text(json.dumps({"rules": [{**rule, "notify": [receiver.url]}]}), encoding="utf-8")
+        for day in (1, 2, 2):
+            runs.append(demo_run(day, module_database_url, exports, port, engine, alerts))
+            runs[-1].alerts = list(receiver.received)
+            receiver.received.clear()
     engine.dispose()
     yield DemoDays(f"http://127.0.0.1:{port}/", exports, runs)
+
+
+def demo_run(day: int, database_url: str, exports: Path, port: int, engine: Engine, alerts: Path) -> DemoRun:
+    """``demo crawl`` of ``day`` (alerts on), and what it stored for each shop."""
+    proc = demo_crawl(day, database_url, exports, port, {"ALERTS_FILE": str(alerts)})
+    run = DemoRun(proc.stdout + proc.stderr)
+    for site in SHOPS:
+        run.crawls[site], run.changes[site] = latest_crawl_changes(engine, site)
+    with engine.connect() as conn:
+        run.snapshots = conn.scalar(select(func.count()).select_from(Snapshot))
+    return run
 
 
 @pytest.mark.parametrize("site", SHOPS)
@@ -218,3 +241,25 @@ def test_day_two_exercises_every_kind_of_change() -> None:
         "variant_price_changed",
         "variant_stock_changed",
     }
+
+
+def test_price_drop_alerts_are_exactly_the_days_drops_of_five_percent_or_more(demo_days: DemoDays) -> None:
+    """One digest per shop with such drops, listing exactly those products; none on day 1 (all new)
+    and none for a repeat of day 2 (nothing changed)."""
+    first, second, third = demo_days.runs
+    assert first.alerts == [] and third.alerts == []
+    expected: dict[str, set[str]] = {}
+    for site in SHOPS:
+        before = {p["product_id"]: p for p in truth(site, demo_days.root, PRODUCTS, day=1)}
+        for product in truth(site, demo_days.root, PRODUCTS, day=2):
+            old = before.get(product["product_id"], {})
+            p_old, p_new = _dec(old.get("price")), _dec(product.get("price"))
+            if p_old and p_new is not None and (p_new - p_old) / p_old * 100 <= -5:
+                expected.setdefault(site, set()).add(product["url"])
+    assert expected, "day 2 of the demo should drop some prices by 5% or more"
+    received: dict[str, set[str]] = {}
+    for message in second.alerts:
+        site = message.title.rsplit(" at ", 1)[1]
+        assert site not in received, f"two digests for {site}"
+        received[site] = set(re.findall(r"^  (https?://\S+)$", message.message, re.MULTILINE))
+    assert received == expected
