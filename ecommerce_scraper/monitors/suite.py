@@ -12,11 +12,19 @@ down, storage disabled) has no verdict there, and its monitors are skipped, sayi
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, ClassVar
 
+from scrapy.exceptions import ScrapyDeprecationWarning
 from spidermon import Monitor, MonitorSuite, monitors
 
 from .health import STATS_KEY
+
+# Spidermon 1.27's runner writes its report with Spider.log(), deprecated since Scrapy 2.13: the
+# report is wanted, the warning (one per crawl, about a library's call) is noise in every log.
+warnings.filterwarnings(
+    "ignore", message=r"Spider\.log\(\) is deprecated", category=ScrapyDeprecationWarning, module=r"spidermon\."
+)
 
 #: unittest (hence Spidermon's log) leaves this module's frames out of a failure: the failure is its
 #: message (which shop, what it saw, the figures), never a traceback in the crawl's output.
