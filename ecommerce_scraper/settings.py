@@ -111,8 +111,17 @@ EXTENSIONS = {
     "ecommerce_scraper.logs.ReadableLogs": 110,
     # Each crawl's files once the storage has closed it; master.xlsx once per process (EXPORT_FILES).
     "ecommerce_scraper.exports.extension.CrawlExports": 500,
+    # Each shop's crawl as Prometheus gauges, pushed at close when PROMETHEUS_PUSHGATEWAY is set.
+    "ecommerce_scraper.metrics.extension.CrawlMetrics": 520,
+    # A running crawl's row shows its pages, items and errors so far, every PROGRESS_INTERVAL seconds.
+    "ecommerce_scraper.metrics.progress.CrawlProgress": 530,
 }
 EXPORT_FILES = True
+# --- metrics (ecommerce_scraper.metrics): the Pushgateway (http://host:9091) from the environment
+# or -s; unset, nothing is pushed. A push waits at most PROMETHEUS_PUSH_TIMEOUT seconds.
+PROMETHEUS_PUSHGATEWAY = os.environ.get("PROMETHEUS_PUSHGATEWAY")
+PROMETHEUS_PUSH_TIMEOUT = 10
+PROGRESS_INTERVAL = 30  # seconds between a running crawl's progress updates of its crawls row; 0: off
 
 # --- items --------------------------------------------------------------------------------
 ITEM_PIPELINES = {
