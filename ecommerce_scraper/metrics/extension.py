@@ -69,8 +69,8 @@ class CrawlMetrics:
         if spider is None or crawl_id != getattr(spider, "crawl_id", None) or site in self.pushed:
             return  # an earlier crawl's spool, loaded by this one: its figures are not this process's
         self.pushed.add(site)
-        stats = dict(self.crawler.stats.get_stats())
-        await maybe_deferred_to_future(deferToThread(self._push_stored, site, crawl_id, stats))
+        crawl = self.shop_crawl(site, crawl_id, dict(self.crawler.stats.get_stats()), status="unknown")
+        await maybe_deferred_to_future(deferToThread(self._push_stored, crawl))
 
     async def engine_stopped(self) -> None:
         spider = self.crawler.spider
@@ -117,8 +117,9 @@ class CrawlMetrics:
             shares[name] = float(stat) if usable else figures.coverage(name)
         return shares
 
-    def _push_stored(self, site: str, crawl_id: str, stats: dict[str, Any]) -> None:
-        crawl = self.shop_crawl(site, crawl_id, stats, status="unknown")
+    def _push_stored(self, crawl: ShopCrawl) -> None:
+        """Push ``crawl`` with the crawl record's status, product count and times (in a thread)."""
+        site, crawl_id = crawl.site, crawl.crawl_id
         try:
             if self._engine is None:
                 self._engine = open_database(self.url)
