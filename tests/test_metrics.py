@@ -23,7 +23,7 @@ from scrapy.utils.test import get_crawler
 from sqlalchemy import select
 
 from ecommerce_scraper.extraction.toolkit import is_empty
-from ecommerce_scraper.metrics.extension import CrawlMetrics
+from ecommerce_scraper.metrics.extension import CrawlMetrics, apply_stored_health
 from ecommerce_scraper.metrics.figures import COVERAGE_FIELDS, CrawlFigures
 from ecommerce_scraper.metrics.prometheus import ShopCrawl, push
 from ecommerce_scraper.storage.models import Crawl
@@ -202,3 +202,10 @@ def test_without_a_pushgateway_the_extension_is_off(monkeypatch: pytest.MonkeyPa
     monkeypatch.delenv("PROMETHEUS_PUSHGATEWAY", raising=False)
     with pytest.raises(NotConfigured):
         CrawlMetrics.from_crawler(get_crawler(Spider))
+
+
+def test_what_the_monitors_stored_in_the_row_wins() -> None:
+    common: dict[str, Any] = {"pages": 1, "errors": 0, "bans": 0, "retries": 0, "duration_seconds": 1.0}
+    pushed = ShopCrawl("s", "c", "partial", products=3, monitors_failed=0, coverage={"price": 1.0}, **common)
+    apply_stored_health(pushed, {"coverage/price": 0.25, "monitors": {"failed": ["item_count", "coverage/price"]}})
+    assert (pushed.coverage["price"], pushed.monitors_failed) == (0.25, 2)

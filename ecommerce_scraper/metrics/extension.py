@@ -4,9 +4,10 @@ On when ``PROMETHEUS_PUSHGATEWAY`` (a setting, or the environment) names a Pushg
 (``http://host:9091``); else ``NotConfigured``. For each shop of the crawl, once the storage has
 closed its crawl (:data:`~ecommerce_scraper.signals.crawl_stored`): products (the crawl record's
 ``items_count``), pages, errors, bans, retries (:mod:`.figures`: each shop's own), duration,
-coverage of :data:`~.figures.COVERAGE_FIELDS` (the crawl's stats ``coverage/<field>`` when it has
-one shop and they are there, else counted from the items), monitors failed (stat
-``monitors/failed``, else 0) and, for a ``finished`` crawl, the last success time
+coverage of :data:`~.figures.COVERAGE_FIELDS` (the shop's crawl record's ``coverage/<field>``
+when the health monitors stored them, else the crawl's stats' for a one-shop crawl, else counted
+from the items), monitors failed (stat ``monitors/failed``, else the failed monitors the row lists
+under ``monitors``, else 0) and, for a ``finished`` crawl, the last success time
 (:mod:`.prometheus`). A shop the storage never closed (the database went away) is pushed when the
 engine stops, as not stored: no success.
 
@@ -125,7 +126,7 @@ class CrawlMetrics:
                 self._engine = open_database(self.url)
             with self._engine.connect() as connection:
                 row = connection.execute(
-                    select(Crawl.status, Crawl.items_count, Crawl.started_at, Crawl.finished_at).where(
+                    select(Crawl.status, Crawl.items_count, Crawl.started_at, Crawl.finished_at, Crawl.stats).where(
                         Crawl.site == site, Crawl.crawl_id == crawl_id
                     )
                 ).first()
@@ -134,6 +135,7 @@ class CrawlMetrics:
             row = None
         if row is not None:
             crawl.status, crawl.products = row.status, row.items_count
+            apply_stored_health(crawl, row.stats or {})
             started, finished = _aware(row.started_at), _aware(row.finished_at)
             if started is not None and finished is not None:
                 crawl.duration_seconds = max(0.0, (finished - started).total_seconds())
@@ -152,6 +154,19 @@ class CrawlMetrics:
             return
         self.crawler.stats.inc_value("metrics/pushed")
         logger.info("%s crawl %s: metrics pushed to %s", crawl.site, crawl.crawl_id, mask_url(self.gateway))
+
+
+def apply_stored_health(crawl: ShopCrawl, stored: dict[str, Any]) -> None:
+    """What the crawl-health monitors stored in the shop's row wins: its ``coverage/<field>`` shares
+    (the shop's own) and, unless the crawl's stats said ``monitors/failed``, the failed monitors
+    listed under ``monitors`` (``{"failed": [names]}``)."""
+    for name in COVERAGE_FIELDS:
+        share = stored.get(f"coverage/{name}")
+        if isinstance(share, int | float) and not isinstance(share, bool) and 0 <= share <= 1:
+            crawl.coverage[name] = float(share)
+    verdicts = stored.get("monitors")
+    if not crawl.monitors_failed and isinstance(verdicts, dict) and isinstance(verdicts.get("failed"), list):
+        crawl.monitors_failed = len(verdicts["failed"])
 
 
 def _aware(value: datetime | None) -> datetime | None:
