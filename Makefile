@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install chromium libreoffice demo test lint format bench crawl clean migrate scrapyd scrapyd-bg scrapyd-stop deploy crontab
+.PHONY: help install chromium libreoffice pushgateway demo test lint format bench crawl clean migrate scrapyd scrapyd-bg scrapyd-stop deploy crontab
 
 help:
 	@echo "make demo [DAY=2]  crawl the seven demo shops (as they are on DAY) and print what changed"
@@ -30,6 +30,9 @@ chromium:
 libreoffice:
 	@scripts/ensure-libreoffice.sh
 
+pushgateway:
+	@scripts/ensure-pushgateway.sh
+
 demo: install chromium migrate
 	$(BIN)/python -m demo_shops crawl --products $(or $(PRODUCTS),40) --day $(or $(DAY),1)
 
@@ -41,7 +44,7 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint chromium libreoffice
+test: lint chromium libreoffice pushgateway
 	$(BIN)/pytest -q -n 2 --dist worksteal --durations=15
 
 bench: install chromium

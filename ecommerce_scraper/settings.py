@@ -114,6 +114,10 @@ EXTENSIONS = {
     # Business alerts: one digest per rule of ALERTS_FILE / config/alerts.json and stored crawl (Apprise).
     "ecommerce_scraper.alerts.extension.BusinessAlerts": 510,
     "spidermon.contrib.scrapy.extensions.Spidermon": 520,
+    # Each shop's crawl as Prometheus gauges, pushed at close when PROMETHEUS_PUSHGATEWAY is set.
+    "ecommerce_scraper.metrics.extension.CrawlMetrics": 530,
+    # A running crawl's row shows its pages, items and errors so far, every PROGRESS_INTERVAL seconds.
+    "ecommerce_scraper.metrics.progress.CrawlProgress": 540,
 }
 EXPORT_FILES = True
 # --- business alerts (ecommerce_scraper.alerts): rules in ALERTS_FILE (environment or -s), else
@@ -124,6 +128,11 @@ ALERTS_FILE = os.environ.get("ALERTS_FILE")
 ALERTS_RETRY_TIMES = 2
 ALERTS_RETRY_BACKOFF = 2.0
 ALERTS_DELIVERY_TIMEOUT = 30
+# --- metrics (ecommerce_scraper.metrics): the Pushgateway (http://host:9091) from the environment
+# or -s; unset, nothing is pushed. A push waits at most PROMETHEUS_PUSH_TIMEOUT seconds.
+PROMETHEUS_PUSHGATEWAY = os.environ.get("PROMETHEUS_PUSHGATEWAY")
+PROMETHEUS_PUSH_TIMEOUT = 10
+PROGRESS_INTERVAL = 30  # seconds between a running crawl's progress updates of its crawls row; 0: off
 
 # --- items --------------------------------------------------------------------------------
 ITEM_PIPELINES = {

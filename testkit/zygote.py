@@ -52,6 +52,7 @@ PRELOAD = (
     "ecommerce_scraper.commands.crawl",
     "ecommerce_scraper.commands.export",
     "ecommerce_scraper.commands.crontab",
+    "ecommerce_scraper.commands.status",
     "ecommerce_scraper.spiders.generic",
     "ecommerce_scraper.spiders.knitshop",
     "ecommerce_scraper.exports.tree",

@@ -47,6 +47,7 @@ from sqlalchemy.orm import Session
 from ..monitors.health import crawl_health, crawl_is_suspect
 from ..monitors.present import health_rows
 from ..storage.models import Crawl
+from ..storage.progress import CrawlLine, crawl_line
 from .csvfile import atomic_open
 from .report_charts import histogram_svg, history_svg
 from .report_figures import BUCKETS, HistoryPoint, Listed
@@ -180,6 +181,8 @@ class ShopEntry:
     latest_label: str
     report_href: str | None
     tone: str
+    #: a running crawl's progress so far (storage/progress.py), else None
+    progress: CrawlLine | None = None
 
 
 def _shop_entries(engine: Engine, exports: Path) -> list[ShopEntry]:
@@ -219,6 +222,7 @@ def _shop_entries(engine: Engine, exports: Path) -> list[ShopEntry]:
                 latest_label=latest_label,
                 report_href=report_href,
                 tone=STATUS_TONES.get(crawl.status, "bad"),
+                progress=crawl_line(crawl) if crawl.status == "running" else None,
             )
         )
     return entries
@@ -236,7 +240,8 @@ def write_index(engine: Engine, exports_dir: str | os.PathLike[str]) -> Path:
             shops=entries,
             master=MASTER_NAME if (exports / MASTER_NAME).is_file() else None,
             generated_at=datetime.now(UTC),
-            attention=sum(1 for entry in entries if entry.crawl.status != "finished"),
+            attention=sum(1 for entry in entries if entry.crawl.status not in ("finished", "running")),
+            running=sum(1 for entry in entries if entry.progress is not None),
             duration=duration,
         )
     )

@@ -40,6 +40,7 @@ from .closing import (
 )
 from .diff import ChangeRecord, diff_states, host_of, removed_change
 from .models import Change, Crawl, CrawlProduct, PageOutcome, Product, Snapshot
+from .progress import without_progress
 from .removals import gone_products, unseen, unseen_count
 from .state import completeness, fingerprint, from_state_money, replaces
 
@@ -78,7 +79,10 @@ class CrawlWriter:
             exists = session.scalar(select(Crawl.id).where(Crawl.site == self.site, Crawl.crawl_id == self.crawl_id))
             if exists is not None:
                 # A stopped crawl goes on (its job folder was resumed): running again, until it closes.
-                self._previous_stats = session.scalar(select(Crawl.stats).where(Crawl.id == exists)) or {}
+                # A part killed before closing left only its live progress there (storage/progress.py).
+                self._previous_stats = without_progress(
+                    session.scalar(select(Crawl.stats).where(Crawl.id == exists)) or {}
+                )
                 session.execute(
                     update(Crawl).where(Crawl.id == exists).values(status="running", finished_at=None, status_note=None)
                 )
