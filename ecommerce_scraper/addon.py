@@ -10,6 +10,7 @@ naming what to fix; ``scrapy crawl`` (``commands/crawl.py``) prints that line as
 - the AI settings are well-formed (the model itself is only asked when a key is set);
 - the alerts file (``ALERTS_FILE``, ``config/alerts.json``) is valid, when there is one;
 - the proxy list parses, and a spider that must use proxies has some;
+- the alerts file (``ALERTS_FILE``, ``config/alerts.json``) and ``HEALTH_NOTIFY`` are well-formed;
 - the job folder (``JOBDIR``) and the crawl id (``CRAWL_ID``) are chosen (``jobs.py``).
 """
 
