@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import Engine, case, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from ..exports.stored import seen_state
 from ..monitors.health import crawl_is_suspect as monitors_suspect
-from ..storage.models import Change, Crawl, CrawlProduct, Product, Snapshot
+from ..storage.models import Change, Crawl, CrawlProduct, Product
 from ..storage.state import from_state_money
 from .rules import Rule, fold
 
@@ -173,18 +174,7 @@ def crawl_change_facts(engine: Engine, site: str, crawl_id: str, change_types: S
 
 def product_states(engine: Engine, site: str, crawl_id: str, product_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """product_id -> its state as crawl ``crawl_id`` saw it, else its last known state."""
-    snapshot_data = (
-        select(Snapshot.data)
-        .where(
-            Snapshot.site == CrawlProduct.site,
-            Snapshot.product_id == CrawlProduct.product_id,
-            Snapshot.fingerprint == CrawlProduct.fingerprint,
-        )
-        .order_by(Snapshot.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    seen = case((Product.fingerprint == CrawlProduct.fingerprint, Product.data), else_=snapshot_data)
+    seen = seen_state()
     states: dict[str, dict[str, Any]] = {}
     with engine.connect() as connection:
         for start in range(0, len(product_ids), CHUNK):

@@ -40,12 +40,9 @@ def file_names(site: str) -> dict[str, str]:
 # --- reading a crawl back -------------------------------------------------------------------
 
 
-def crawl_states(engine: Engine, site: str, crawl_id: str) -> Iterator[dict[str, Any]]:
-    """The product states crawl ``crawl_id`` saw, by product_id, streamed.
-
-    ``crawl_id`` is set to this crawl: an unchanged product's stored state still names the
-    crawl that first read it that way (``scraped_at`` and ``url`` stay as read then).
-    """
+def seen_state() -> Any:
+    """SQL for the state a sighting (``CrawlProduct``, joined to its ``Product``) saw: the
+    product's current data while its fingerprint is the sighting's, else the snapshot with it."""
     snapshot_data = (
         select(Snapshot.data)
         .where(
@@ -57,7 +54,16 @@ def crawl_states(engine: Engine, site: str, crawl_id: str) -> Iterator[dict[str,
         .limit(1)
         .scalar_subquery()
     )
-    state = case((Product.fingerprint == CrawlProduct.fingerprint, Product.data), else_=snapshot_data)
+    return case((Product.fingerprint == CrawlProduct.fingerprint, Product.data), else_=snapshot_data)
+
+
+def crawl_states(engine: Engine, site: str, crawl_id: str) -> Iterator[dict[str, Any]]:
+    """The product states crawl ``crawl_id`` saw, by product_id, streamed.
+
+    ``crawl_id`` is set to this crawl: an unchanged product's stored state still names the
+    crawl that first read it that way (``scraped_at`` and ``url`` stay as read then).
+    """
+    state = seen_state()
     query = (
         select(CrawlProduct.product_id, state.label("state"))
         .outerjoin(Product, (Product.site == CrawlProduct.site) & (Product.product_id == CrawlProduct.product_id))
