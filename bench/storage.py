@@ -41,7 +41,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ecommerce_scraper.storage.db import DatabaseError, mask_url, open_database
-from ecommerce_scraper.storage.state import completeness, fingerprint, to_state
+from ecommerce_scraper.storage.state import fingerprint_and_completeness, to_state
 from ecommerce_scraper.storage.writer import CrawlWriter, iter_chunks
 
 from .catalog import (
@@ -73,9 +73,8 @@ def reactor_states(products: int, crawl: int, timings: list[float]) -> Iterator[
     for index in range(products):
         item = product_item(index, crawl)
         started = time.perf_counter()
-        # What runs on the reactor per item: DedupPipeline (fingerprint, completeness), then to_state.
-        item["fingerprint"] = fingerprint(item)
-        completeness(item)
+        # What runs on the reactor per item: DedupPipeline (fingerprint and completeness), then to_state.
+        item["fingerprint"], _ = fingerprint_and_completeness(item)
         state = to_state(item)
         timings[0] += time.perf_counter() - started
         yield state

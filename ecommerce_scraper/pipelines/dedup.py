@@ -30,7 +30,7 @@ from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from ..storage.state import completeness, fingerprint, identity_key, replaces
+from ..storage.state import fingerprint_and_completeness, identity_key, replaces
 
 logger = logging.getLogger(__name__)
 
@@ -49,9 +49,8 @@ class DedupPipeline:
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         adapter = ItemAdapter(item)
-        adapter["fingerprint"] = fingerprint(item)
+        adapter["fingerprint"], score = fingerprint_and_completeness(item)
         key = identity_key(item)
-        score = completeness(item)
         kept = self.kept.get(key)
         if kept is not None and not replaces(score, kept):
             self.stats.inc_value("dedup/dropped")

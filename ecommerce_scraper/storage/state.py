@@ -98,7 +98,17 @@ def fingerprint(item_or_state: Any) -> str:
     variants sorted (by sku, then name, then options); list order otherwise kept
     (images: the main image comes first; breadcrumbs: the path).
     """
+    return _hash(canonical_content(item_or_state))
+
+
+def fingerprint_and_completeness(item_or_state: Any) -> tuple[str, int]:
+    """:func:`fingerprint` and :func:`completeness` from one normalization of the item (the
+    dedup stage needs both for every item)."""
     document = canonical_content(item_or_state)
+    return _hash(document), _score(document)
+
+
+def _hash(document: dict[str, Any]) -> str:
     text = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -150,7 +160,10 @@ def completeness(item_or_state: Any) -> int:
 
     The dedup rule (:func:`replaces`) keeps the most complete of duplicates.
     """
-    document = canonical_content(item_or_state)
+    return _score(canonical_content(item_or_state))
+
+
+def _score(document: dict[str, Any]) -> int:
     score = len(document)
     for variant in document.get("variants", []):
         score += sum(1 for field in VARIANT_FIELDS if variant.get(field) is not None)
