@@ -279,3 +279,15 @@ def test_compare_csv_contract_bom_and_formula_safety(tmp_path):
 def test_the_example_controls_file_loads():
     controls = load_controls(Path(__file__).parent.parent / "config" / "matches.example.csv")
     assert len(controls.pins) == 1 and len(controls.apart) == 1
+
+
+def test_threshold_arithmetic_documented_at_match_threshold():
+    def pair(line_b, colour_b=None, weight_b=None, colour_a=None, weight_a=50):
+        a = identity_of(product("shop_a", "a", "Drops Merino Extra Fine", colour_code=colour_a, weight_g=weight_a))
+        b = identity_of(product("shop_b", "b", line_b, colour_code=colour_b, weight_g=weight_b))
+        return name_confidence(a, b)
+
+    assert pair("Drops Merino Extra Fine") == 0.855  # no colour on either side, one weight unknown
+    assert pair("Drops Merino Extra Fine", weight_b=50) == 0.9
+    assert pair("Drops Merino Extra", colour_b="3", colour_a="3", weight_b=50) == round(2 / 3, 4)  # below
+    assert pair("Drops Merino Extra Fine", colour_b="3") == 0.0  # a colour on one side only
