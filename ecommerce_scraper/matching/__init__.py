@@ -1,0 +1,10 @@
+"""Matching the same product across shops (issue 15): identity, grouping, comparison.
+
+- :mod:`.identity`: a product's shop-independent identity from its stored state (GTIN, brand,
+  product line, colour, weight, length); :mod:`.transliterate` the Greek to Latin letters it uses.
+- :mod:`.matcher`: groups of products of different shops (pins, GTIN, brand + line + colour),
+  the manual controls of ``config/matches.csv``, re-matching after changes.
+- :mod:`.compare`: ``compare.csv`` rows, each group's cheapest shop and price spread.
+
+A pure library: nothing here reads the database or runs in a crawl yet.
+"""

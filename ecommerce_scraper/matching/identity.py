@@ -1,0 +1,294 @@
+"""A product's shop-independent identity, read from its stored state.
+
+A state is the storage's product dict (``site, product_id, url, name, brand, sku, gtin, price,
+regular_price, availability, attributes``, maybe ``ai``). Yarn attributes (:class:`YarnAttributes`
+fields) are read from ``attributes`` (plain values or ``{"value": ...}`` entries) and then ``ai``.
+
+The identity:
+
+- ``gtin``: GTIN-8/12/13/14 whose check digit is right, as 14 digits (``0`` padded, so a UPC-A and
+  its EAN-13 are one); anything else is ignored.
+- ``brand``: folded (case, accents), Greek written in Latin (:mod:`.transliterate`), letters and
+  digits only, then :data:`BRAND_ALIASES`. Nothing else: ``Ντροπς`` is ``ntrops``, not ``drops``.
+- ``line``: the name's words minus the brand, colour words and the colour code and name, weights and
+  lengths (``50 g``, ``(50γρ)``, ``100μ``), fibre shares (``100% ...``), packaging and shop noise
+  (:data:`NOISE_WORDS`); transliterated, sorted, without repeats (word order does not count).
+- ``colour_code``: the attribute, else the code after a colour word in the name (``χρώμα 01``), else
+  a code ending the name (``... Extra Fine 01``); lower case, digit runs without leading zeros.
+- ``colour_name``: the attribute, folded and transliterated.
+- ``weight_g``, ``length_m``: the attributes, else the first weight/length in the name (Decimal).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from ..ai.folding import fold
+from ..ai.vocabulary import GRAMS, METRES, PERCENT
+from .transliterate import greek_to_latin
+
+#: (site, product_id): a product of one shop.
+ProductKey = tuple[str, str]
+
+#: Brands that are one under different spellings, written as :func:`brand_key` gives them (no
+#: spaces) -> the one brand. Deliberately short: only spellings seen on shops, never a guess.
+BRAND_ALIASES: dict[str, str] = {
+    "dropsdesign": "drops",
+    "garnstudio": "drops",
+    "yarnartyarns": "yarnart",
+    "katiayarns": "katia",
+    "alizeyarn": "alize",
+    "lanagrossayarns": "lanagrossa",
+}
+
+#: Words that say nothing about which product line it is (written as they appear; compared folded
+#: and transliterated): packaging, fibre nouns of shop titles, colour words, units, shop noise.
+NOISE_WORDS: tuple[str, ...] = (
+    # packaging and generic nouns
+    "νήμα",
+    "νήματα",
+    "yarn",
+    "yarns",
+    "κουβάρι",
+    "κουβάρια",
+    "κουβαράκι",
+    "μαλλί",
+    "μαλλιά",
+    "ball",
+    "skein",
+    "τεμ",
+    "τεμάχιο",
+    # colour words
+    "χρώμα",
+    "χρώματος",
+    "απόχρωση",
+    "colour",
+    "color",
+    "col",
+    "shade",
+    "κωδ",
+    "κωδικός",
+    "no",
+    "nr",
+    # units left alone by a number-less mention
+    "g",
+    "gr",
+    "γρ",
+    "m",
+    "μ",
+    "μέτρα",
+    # shop noise
+    "νέο",
+    "νεο",
+    "new",
+    "sale",
+    "προσφορά",
+    "offer",
+    "hot",
+    "έκπτωση",
+)
+
+_WORD = re.compile(r"[^\W_]+")
+_COLOUR_WORD_THEN_CODE = re.compile(
+    r"(?<!\w)(?:χρωμα(?:τοσ)?|αποχρωση|colou?r|shade|col|κωδ\w*|code|no|nr|νο)\.?\s*[:#]?\s*"
+    r"(?P<code>[a-z]{0,3}-?\d{1,6}[a-z]?)(?!\w)"
+)
+_TRAILING_CODE = re.compile(r"(?<!\w)#?(?P<code>[a-z]{0,3}-?\d{1,6}[a-z]?)\W*$")
+_DIGITS = re.compile(r"\d+")
+
+
+def latin(text: str) -> str:
+    """``text`` folded (case, accents) and transliterated to Latin letters."""
+    return greek_to_latin(fold(text))
+
+
+def words(text: str) -> list[str]:
+    """The folded, transliterated words of ``text`` (letters and digits)."""
+    return _WORD.findall(latin(text))
+
+
+_NOISE: frozenset[str] = frozenset(word for entry in NOISE_WORDS for word in words(entry))
+
+
+@dataclass(frozen=True, slots=True)
+class ProductIdentity:
+    """What says which product it is, whatever the shop; ``None`` where unknown."""
+
+    site: str
+    product_id: str
+    gtin: str | None
+    brand: str | None
+    line: tuple[str, ...]
+    colour_code: str | None
+    colour_name: str | None
+    weight_g: Decimal | None
+    length_m: Decimal | None
+
+    @property
+    def key(self) -> ProductKey:
+        return (self.site, self.product_id)
+
+    @property
+    def colour(self) -> str | None:
+        """The colour to compare on: the code when known, else the name."""
+        if self.colour_code is not None:
+            return f"#{self.colour_code}"
+        return self.colour_name
+
+
+# --- GTIN ------------------------------------------------------------------------------------
+
+
+def gtin_check_digit(body: str) -> int:
+    """The GS1 check digit of ``body`` (the digits before it): weights 3, 1, 3 ... from the right."""
+    total = sum(int(digit) * (3 if position % 2 == 0 else 1) for position, digit in enumerate(reversed(body)))
+    return (10 - total % 10) % 10
+
+
+def valid_gtin(value: Any) -> str | None:
+    """``value`` as a 14-digit GTIN when it is a GTIN-8/12/13/14 with the right check digit, else ``None``.
+
+    Spaces and hyphens are ignored; all zeros is no GTIN.
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    text = str(value).strip().replace(" ", "").replace("-", "")
+    if not text.isascii() or not text.isdigit() or len(text) not in (8, 12, 13, 14) or not text.strip("0"):
+        return None
+    if gtin_check_digit(text[:-1]) != int(text[-1]):
+        return None
+    return text.zfill(14)
+
+
+# --- brand, colour, sizes --------------------------------------------------------------------
+
+
+def brand_key(brand: Any) -> str | None:
+    """The brand as one comparable word: folded, Latin, letters and digits only, then aliases."""
+    if not isinstance(brand, str):
+        return None
+    joined = "".join(words(brand))
+    if not joined:
+        return None
+    return BRAND_ALIASES.get(joined, joined)
+
+
+def colour_code_key(code: Any) -> str | None:
+    """A colour code comparable across shops: folded, no spaces, hyphens or ``#``, digit runs without leading zeros."""
+    if code is None or isinstance(code, bool):
+        return None
+    text = "".join(words(str(code)))
+    if not text:
+        return None
+    return _DIGITS.sub(lambda match: str(int(match.group())), text)
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = Decimal(str(value).strip().replace(",", "."))
+    except (InvalidOperation, ValueError):
+        return None
+    if not number.is_finite() or number <= 0:
+        return None
+    return number.quantize(Decimal(1)) if number == number.to_integral_value() else number.normalize()
+
+
+def yarn_value(state: Mapping[str, Any], name: str) -> Any:
+    """Yarn attribute ``name`` of a state: from ``attributes``, else ``ai`` (``{"value": ...}`` unwrapped)."""
+    for source in ("attributes", "ai"):
+        found = state.get(source)
+        if isinstance(found, Mapping):
+            value = found.get(name)
+            if isinstance(value, Mapping):
+                value = value.get("value")
+            if value is not None and value != "":
+                return value
+    return None
+
+
+def _grams(match: re.Match[str]) -> Decimal | None:
+    number = _decimal(match.group("n"))
+    if number is None:
+        return None
+    unit = match.group("unit")
+    return _decimal(number * 1000) if unit.startswith(("kg", "κιλ")) else number
+
+
+# --- the name --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _NameParts:
+    line: tuple[str, ...]
+    colour_code: str | None
+    weight_g: Decimal | None
+    length_m: Decimal | None
+
+
+def _cut(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with every span replaced by a space (spans of the same text, any order)."""
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = [" "] * (end - start)
+    return "".join(chars)
+
+
+def _read_name(
+    name: str, brand_words: frozenset[str], colour_code: str | None, colour_words: frozenset[str]
+) -> _NameParts:
+    low = fold(name)  # one character per character: spans cut the folded text
+    spans: list[tuple[int, int]] = []
+    weight = length = None
+    for match in GRAMS.finditer(low):
+        weight = weight if weight is not None else _grams(match)
+        spans.append(match.span())
+    for match in METRES.finditer(low):
+        length = length if length is not None else _decimal(match.group("n"))
+        spans.append(match.span())
+    for match in PERCENT.finditer(low):  # "100% μαλλί merino": the share and the fibre after it
+        after = re.match(r"\s*[^\W\d_]+", low[match.end() :])
+        spans.append((match.start(), match.end() + (after.end() if after else 0)))
+    rest = _cut(low, spans)
+    found_code = None
+    code_match = _COLOUR_WORD_THEN_CODE.search(rest) or _TRAILING_CODE.search(rest)
+    if code_match is not None:
+        found_code = colour_code_key(code_match.group("code"))
+        rest = _cut(rest, [code_match.span("code")])
+    code = colour_code or found_code
+    line = set()
+    for word in _WORD.findall(greek_to_latin(rest)):
+        if word in _NOISE or word in brand_words or word in colour_words:
+            continue
+        if code is not None and colour_code_key(word) == code:
+            continue
+        line.add(word)
+    return _NameParts(tuple(sorted(line)), found_code, weight, length)
+
+
+def identity_of(state: Mapping[str, Any]) -> ProductIdentity:
+    """The identity of one stored product state (see the module's docstring)."""
+    brand_text = state.get("brand") if isinstance(state.get("brand"), str) else None
+    brand_words = frozenset(words(brand_text)) if brand_text else frozenset()
+    code = colour_code_key(yarn_value(state, "colour_code"))
+    colour_name_value = yarn_value(state, "colour_name")
+    colour_words = frozenset(words(colour_name_value)) if isinstance(colour_name_value, str) else frozenset()
+    parts = _read_name(str(state.get("name") or ""), brand_words, code, colour_words)
+    weight = _decimal(yarn_value(state, "weight_g"))
+    length = _decimal(yarn_value(state, "length_m"))
+    return ProductIdentity(
+        site=str(state["site"]),
+        product_id=str(state["product_id"]),
+        gtin=valid_gtin(state.get("gtin")),
+        brand=brand_key(brand_text),
+        line=parts.line,
+        colour_code=code or parts.colour_code,
+        colour_name=" ".join(sorted(colour_words)) or None,
+        weight_g=weight if weight is not None else parts.weight_g,
+        length_m=length if length is not None else parts.length_m,
+    )

@@ -1,0 +1,380 @@
+"""Grouping the same product across shops.
+
+Evidence, strongest first; every link joins two products of different shops:
+
+1. ``pinned``: a ``pin`` row of the controls file forces two products into one group (confidence 1.0).
+2. ``gtin``: the same valid GTIN (confidence 1.0).
+3. ``name``: the same brand (after aliases), the same colour and :func:`name_confidence` at least
+   :data:`MATCH_THRESHOLD`.
+
+Links are taken strongest first (pins, GTINs, then names by falling confidence; ties by product
+keys, so the result never depends on input order). A link that would break a rule is skipped:
+
+- a group holds at most one product per shop (so of two products of one shop competing for a
+  group, the one with the stronger link is in it; a shop is never matched to itself);
+- an ``apart`` row keeps its two products in different groups (a pin of the same pair is an error);
+- a GTIN or name link never joins groups holding two different GTINs, weights or colour codes
+  (unknowns never veto, so the rule is checked on the whole group, not only on the pair).
+
+A product's ``confidence`` and ``reason`` are those of the first (strongest) link that put it in
+its group. Only groups of two or more products are returned.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from .identity import ProductIdentity, ProductKey, identity_of
+
+#: A name link counts from this confidence on. With the same line words every kind of colour
+#: evidence passes, with or without both weights (the lowest: no colour on either side and one
+#: weight unknown, 0.9 × 0.95 = 0.855); lines that differ by one word pass only when long and
+#: otherwise certain (6 shared of 7: 0.857 × 1.0), never one word of three (Jaccard 0.67).
+MATCH_THRESHOLD = 0.85
+
+#: How much a length may differ (relative to the smaller one) before two products are different.
+LENGTH_TOLERANCE = Decimal("0.10")
+
+Reason = Literal["pinned", "gtin", "name"]
+ControlAction = Literal["pin", "apart"]
+CONTROL_COLUMNS = ("action", "site_a", "product_id_a", "site_b", "product_id_b")
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One product in a group and what put it there."""
+
+    key: ProductKey
+    confidence: float
+    reason: Reason
+
+
+@dataclass(frozen=True, slots=True)
+class MatchGroup:
+    """Products of different shops that are one product; members sorted by key."""
+
+    match_id: str
+    members: tuple[Member, ...]
+
+    @property
+    def keys(self) -> tuple[ProductKey, ...]:
+        return tuple(member.key for member in self.members)
+
+
+@dataclass(frozen=True, slots=True)
+class MatchControls:
+    """Manual decisions: pairs forced together (``pins``) and pairs kept apart (``apart``)."""
+
+    pins: frozenset[frozenset[ProductKey]] = frozenset()
+    apart: frozenset[frozenset[ProductKey]] = frozenset()
+
+
+def load_controls(path: str | Path) -> MatchControls:
+    """Read ``config/matches.csv`` (columns :data:`CONTROL_COLUMNS`; a missing file is no controls).
+
+    Raises ``ValueError`` naming the line for an unknown action, a missing cell, a pair of one
+    shop, or a pair both pinned and kept apart.
+    """
+    target = Path(path)
+    if not target.exists():
+        return MatchControls()
+    pins: set[frozenset[ProductKey]] = set()
+    apart: set[frozenset[ProductKey]] = set()
+    with target.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [name for name in CONTROL_COLUMNS if name not in (reader.fieldnames or [])]
+        if missing:
+            raise ValueError(f"{target}: missing columns {', '.join(missing)}")
+        for line, row in enumerate(reader, start=2):
+            cells = {name: (row.get(name) or "").strip() for name in CONTROL_COLUMNS}
+            if not any(cells.values()) or cells["action"].startswith("#"):
+                continue
+            if not all(cells.values()):
+                raise ValueError(f"{target}:{line}: every column needs a value")
+            pair = frozenset({(cells["site_a"], cells["product_id_a"]), (cells["site_b"], cells["product_id_b"])})
+            if cells["site_a"] == cells["site_b"]:
+                raise ValueError(f"{target}:{line}: a shop is never matched with itself")
+            action = cells["action"].lower()
+            if action == "pin":
+                pins.add(pair)
+            elif action == "apart":
+                apart.add(pair)
+            else:
+                raise ValueError(f"{target}:{line}: unknown action {cells['action']!r} (pin or apart)")
+    both = pins & apart
+    if both:
+        raise ValueError(f"{target}: pinned and kept apart: {sorted(sorted(pair) for pair in both)}")
+    return MatchControls(frozenset(pins), frozenset(apart))
+
+
+# --- confidence of a name link ------------------------------------------------------------------
+
+
+def _jaccard(a: tuple[str, ...], b: tuple[str, ...]) -> float:
+    left, right = set(a), set(b)
+    if not left or not right:
+        return 0.0
+    return len(left & right) / len(left | right)
+
+
+def _lengths_agree(a: Decimal, b: Decimal) -> bool:
+    return abs(a - b) <= LENGTH_TOLERANCE * min(a, b)
+
+
+def name_confidence(a: ProductIdentity, b: ProductIdentity) -> float:
+    """How sure ``a`` and ``b`` are one product from brand, line, colour and sizes, in [0, 1].
+
+    0 when: either brand is unknown or they differ; two valid GTINs differ; the colours differ, or
+    one is known and the other not; both weights are known and differ; both lengths are known and
+    differ by more than :data:`LENGTH_TOLERANCE`. Otherwise the Jaccard similarity of the line
+    words, times 0.95 for colours known by name only (codes: 1.0; no colour on either: 0.9), times
+    0.95 when a weight is unknown.
+    """
+    if a.brand is None or a.brand != b.brand:
+        return 0.0
+    if a.gtin is not None and b.gtin is not None and a.gtin != b.gtin:
+        return 0.0
+    if a.colour_code is not None and b.colour_code is not None:
+        colour = 1.0 if a.colour_code == b.colour_code else 0.0
+    elif a.colour_code is not None or b.colour_code is not None:
+        colour = 0.0
+    elif a.colour_name is not None and b.colour_name is not None:
+        colour = 0.95 if a.colour_name == b.colour_name else 0.0
+    elif a.colour_name is None and b.colour_name is None:
+        colour = 0.9
+    else:
+        colour = 0.0
+    if a.weight_g is not None and b.weight_g is not None and a.weight_g != b.weight_g:
+        return 0.0
+    weight = 1.0 if a.weight_g is not None and b.weight_g is not None else 0.95
+    if a.length_m is not None and b.length_m is not None and not _lengths_agree(a.length_m, b.length_m):
+        return 0.0
+    return round(_jaccard(a.line, b.line) * colour * weight, 4)
+
+
+# --- grouping -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Cluster:
+    keys: set[ProductKey]
+    sites: set[str]
+    gtins: set[str] = field(default_factory=set)
+    weights: set[Decimal] = field(default_factory=set)
+    codes: set[str] = field(default_factory=set)
+
+
+class _Grouping:
+    def __init__(self, identities: Mapping[ProductKey, ProductIdentity], controls: MatchControls) -> None:
+        self.identities = identities
+        self.apart = controls.apart
+        self.cluster_of: dict[ProductKey, _Cluster] = {}
+        self.joined: dict[ProductKey, Member] = {}
+        for key, identity in identities.items():
+            self.cluster_of[key] = _Cluster(
+                keys={key},
+                sites={identity.site},
+                gtins={identity.gtin} if identity.gtin else set(),
+                weights={identity.weight_g} if identity.weight_g is not None else set(),
+                codes={identity.colour_code} if identity.colour_code else set(),
+            )
+
+    def link(self, a: ProductKey, b: ProductKey, confidence: float, reason: Reason) -> None:
+        left, right = self.cluster_of[a], self.cluster_of[b]
+        if left is right or left.sites & right.sites:
+            return
+        if any(frozenset({x, y}) in self.apart for x in left.keys for y in right.keys):
+            return
+        if reason != "pinned":
+            for mine, theirs in ((left.weights, right.weights), (left.codes, right.codes)):
+                if len(mine | theirs) > 1:
+                    return
+            if reason == "name" and len(left.gtins | right.gtins) > 1:
+                return
+        left.keys |= right.keys
+        left.sites |= right.sites
+        left.gtins |= right.gtins
+        left.weights |= right.weights
+        left.codes |= right.codes
+        for key in right.keys:
+            self.cluster_of[key] = left
+        for key in (a, b):
+            self.joined.setdefault(key, Member(key, confidence, reason))
+
+    def groups(self) -> list[MatchGroup]:
+        seen: set[int] = set()
+        found: list[tuple[str, tuple[Member, ...]]] = []
+        for cluster in self.cluster_of.values():
+            if id(cluster) in seen or len(cluster.keys) < 2:
+                continue
+            seen.add(id(cluster))
+            members = tuple(self._member(key) for key in sorted(cluster.keys))
+            found.append((group_identity_key([self.identities[key] for key in cluster.keys]), members))
+        return _with_ids(found)
+
+    def _member(self, key: ProductKey) -> Member:
+        # A product joined only as the far end of links taken before it: the weakest link's member.
+        return self.joined.get(key) or Member(key, 1.0, "pinned")
+
+
+def group_identity_key(identities: Iterable[ProductIdentity]) -> str:
+    """What a group is, whatever its members: its GTIN, else brand, line, colour and weight.
+
+    The line is the most common among members (ties: the smallest); the key does not change when
+    another shop's product joins with the same identity.
+    """
+    members = list(identities)
+    gtins = sorted({identity.gtin for identity in members if identity.gtin})
+    if len(gtins) == 1:
+        return f"gtin:{gtins[0]}"
+    counts: dict[tuple[str, ...], int] = defaultdict(int)
+    for identity in members:
+        counts[identity.line] += 1
+    line = min(counts, key=lambda candidate: (-counts[candidate], candidate))
+    brand = min((identity.brand for identity in members if identity.brand), default="")
+    colour = min((identity.colour or "" for identity in members), key=lambda text: (text == "", text))
+    weight = min((str(identity.weight_g) for identity in members if identity.weight_g is not None), default="")
+    return f"name:{brand}|{' '.join(line)}|{colour}|{weight}"
+
+
+def _short_hash(text: str) -> str:
+    return "m" + hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+def _with_ids(found: list[tuple[str, tuple[Member, ...]]]) -> list[MatchGroup]:
+    """Each group's ``match_id``: a hash of its identity key; of keys shared, a hash with its first product."""
+    counts: dict[str, int] = defaultdict(int)
+    for identity_key, _ in found:
+        counts[identity_key] += 1
+    groups = []
+    for identity_key, members in found:
+        text = identity_key if counts[identity_key] == 1 else f"{identity_key}#{members[0].key[0]}/{members[0].key[1]}"
+        groups.append(MatchGroup(_short_hash(text), members))
+    return sorted(groups, key=lambda group: (group.match_id, group.keys))
+
+
+def match_identities(
+    identities: Iterable[ProductIdentity], controls: MatchControls | None = None, *, threshold: float = MATCH_THRESHOLD
+) -> list[MatchGroup]:
+    """Group ``identities`` (products of several shops; see the module's docstring)."""
+    controls = controls or MatchControls()
+    by_key = {identity.key: identity for identity in sorted(identities, key=lambda identity: identity.key)}
+    grouping = _Grouping(by_key, controls)
+    for pair in sorted(sorted(pair) for pair in controls.pins):
+        if len(pair) == 2 and all(key in by_key for key in pair):
+            grouping.link(pair[0], pair[1], 1.0, "pinned")
+    by_gtin: dict[str, list[ProductKey]] = defaultdict(list)
+    for key, identity in by_key.items():
+        if identity.gtin:
+            by_gtin[identity.gtin].append(key)
+    for keys in by_gtin.values():
+        for index, a in enumerate(keys):
+            for b in keys[index + 1 :]:
+                grouping.link(a, b, 1.0, "gtin")
+    for confidence, a, b in _name_links(by_key, threshold):
+        grouping.link(a, b, confidence, "name")
+    return grouping.groups()
+
+
+def block_of(identity: ProductIdentity) -> tuple[str, str] | None:
+    """Products meet by name only within a block: the same brand and colour (``None``: no brand)."""
+    if identity.brand is None:
+        return None
+    return (identity.brand, identity.colour or "")
+
+
+def _name_links(
+    by_key: Mapping[ProductKey, ProductIdentity], threshold: float
+) -> list[tuple[float, ProductKey, ProductKey]]:
+    blocks: dict[tuple[str, str], list[ProductIdentity]] = defaultdict(list)
+    for identity in by_key.values():
+        block = block_of(identity)
+        if block is not None:
+            blocks[block].append(identity)
+    links = []
+    for members in blocks.values():
+        for index, a in enumerate(members):
+            for b in members[index + 1 :]:
+                if a.site == b.site:
+                    continue
+                confidence = name_confidence(a, b)
+                if confidence >= threshold:
+                    links.append((confidence, a.key, b.key))
+    links.sort(key=lambda link: (-link[0], link[1], link[2]))
+    return links
+
+
+def match_products(
+    states: Iterable[Mapping[str, Any]], controls: MatchControls | None = None, *, threshold: float = MATCH_THRESHOLD
+) -> list[MatchGroup]:
+    """Group stored product states (:func:`~.identity.identity_of` each, then :func:`match_identities`)."""
+    return match_identities((identity_of(state) for state in states), controls, threshold=threshold)
+
+
+def rematch(
+    groups: Iterable[MatchGroup],
+    identities: Mapping[ProductKey, ProductIdentity],
+    changed: Iterable[Mapping[str, Any]],
+    controls: MatchControls | None = None,
+    *,
+    threshold: float = MATCH_THRESHOLD,
+) -> tuple[list[MatchGroup], dict[ProductKey, ProductIdentity]]:
+    """Groups again after ``changed`` (new or changed product states), touching only what they reach.
+
+    ``groups`` and ``identities`` are the previous result and every product's identity. The
+    changed products' identities are recomputed; the products re-grouped are those in the blocks
+    (:func:`block_of`) or GTINs of a changed product, old or new, in a group with one of them, or
+    pinned to one, repeated until nothing more is reached. Every other group is kept as it was.
+    Returns the groups and the updated identities. Removed products are not handled here (drop
+    them from ``identities`` and pass their group's other members as changed). One difference from
+    a full :func:`match_identities` is possible: two groups with the same identity key (kept apart
+    by hand) get their ``match_id`` disambiguated only when both are re-grouped together.
+    """
+    controls = controls or MatchControls()
+    old = dict(identities)
+    updated = dict(identities)
+    touched: set[ProductKey] = set()
+    for state in changed:
+        identity = identity_of(state)
+        updated[identity.key] = identity
+        touched.add(identity.key)
+    previous = list(groups)
+    group_of = {key: group for group in previous for key in group.keys}
+    blocks, gtins = defaultdict(set), defaultdict(set)
+    for key, identity in updated.items():
+        blocks[block_of(identity)].add(key)
+        if identity.gtin:
+            gtins[identity.gtin].add(key)
+    pinned: dict[ProductKey, set[ProductKey]] = defaultdict(set)
+    for pair in controls.pins:
+        a, b = tuple(pair)
+        pinned[a].add(b)
+        pinned[b].add(a)
+    affected: set[ProductKey] = set()
+    queue = list(touched)
+    while queue:
+        key = queue.pop()
+        if key in affected:
+            continue
+        affected.add(key)
+        reached: set[ProductKey] = set(pinned.get(key, ()))
+        if key in group_of:
+            reached.update(group_of[key].keys)
+        for identity in (old.get(key), updated.get(key)):
+            if identity is None:
+                continue
+            if (block := block_of(identity)) is not None:
+                reached.update(blocks[block])
+            if identity.gtin:
+                reached.update(gtins[identity.gtin])
+        queue.extend(reached - affected)
+    kept = [group for group in previous if not affected.intersection(group.keys)]
+    redone = match_identities((updated[key] for key in affected if key in updated), controls, threshold=threshold)
+    return sorted([*kept, *redone], key=lambda group: (group.match_id, group.keys)), updated
