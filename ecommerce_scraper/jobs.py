@@ -6,8 +6,8 @@
         crawl.json                       {"spider", "crawl_id", "state", "pid", "started_at"}
         requests.queue/ requests.seen spider.state     (Scrapy's own)
 
-The folder is chosen when the crawler is made (:func:`choose_job`, from the spider's
-``update_settings``, before Scrapy reads ``JOBDIR``):
+The folder is chosen when the crawl starts (:func:`choose_job`, from the project add-on,
+``addon.py``, before Scrapy reads ``JOBDIR``; merely building a crawler chooses nothing):
 
 - ``-s JOBDIR=path``: that folder. Its ``crawl.json``, when there is one, names the crawl to go on
   with; without one, a new crawl starts there.

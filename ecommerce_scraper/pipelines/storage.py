@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 def check_database(settings: BaseSettings) -> None:
     """Fail at start-up, in one line, when the crawl's database can't be used.
 
-    Called while the crawler is created (spiders' ``update_settings``), before anything is
+    Called by the project add-on (``addon.py``) when the crawl starts, before anything is
     crawled: a ``UsageError`` there is what ``scrapy crawl`` prints as ``error: ...``.
     """
     pipelines = settings.getdict("ITEM_PIPELINES")
