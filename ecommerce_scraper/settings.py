@@ -128,6 +128,9 @@ ALERTS_FILE = os.environ.get("ALERTS_FILE")
 ALERTS_RETRY_TIMES = 2
 ALERTS_RETRY_BACKOFF = 2.0
 ALERTS_DELIVERY_TIMEOUT = 30
+# --- matching across shops (ecommerce_scraper.matching, exports/compare.csv): the manual pin/apart
+# controls in MATCHES_FILE (environment or -s), else config/matches.csv when it exists.
+MATCHES_FILE = os.environ.get("MATCHES_FILE")
 # --- metrics (ecommerce_scraper.metrics): the Pushgateway (http://host:9091) from the environment
 # or -s; unset, nothing is pushed. A push waits at most PROMETHEUS_PUSH_TIMEOUT seconds.
 PROMETHEUS_PUSHGATEWAY = os.environ.get("PROMETHEUS_PUSHGATEWAY")

@@ -1,7 +1,8 @@
 """``scrapy export``: write the export files of stored crawls again, without crawling.
 
 - ``scrapy export``: each shop's newest crawl (and its newest finished one, which ``latest/``
-  shows, when that is another crawl), then ``master.xlsx``.
+  shows, when that is another crawl), then ``master.xlsx`` and ``compare.csv`` (the same product
+  across shops, with the controls of ``MATCHES_FILE`` / ``config/matches.csv``).
 - ``scrapy export --site S``: the same for one shop; ``--crawl ID``: that crawl (of every shop
   that has it, or of ``--site``); ``--all``: every stored crawl.
 
@@ -18,6 +19,7 @@ from scrapy.exceptions import UsageError
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from ..exports.compare_export import matches_path
 from ..exports.tree import crawl_dir, latest_finished_crawl, write_crawl_exports, write_master
 from ..storage.db import DatabaseError, database_url, open_database
 from ..storage.models import Crawl
@@ -65,7 +67,7 @@ class Command(ScrapyCommand):
                     self.exitcode = 1
                     continue
                 print(f"{site} {crawl_id}: {crawl_dir(exports_dir, site, crawl_id)}")
-            print(f"master workbook: {write_master(engine, exports_dir)}")
+            print(f"master workbook: {write_master(engine, exports_dir, matches_path(self.settings))}")
         finally:
             engine.dispose()
 

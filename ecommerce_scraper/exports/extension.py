@@ -2,7 +2,7 @@
 
 The storage pipeline only stores: once it has closed a shop's crawl in the database it sends
 :data:`~ecommerce_scraper.signals.crawl_stored`, and this extension writes that crawl's files
-(:func:`~.tree.write_crawl_exports`). ``master.xlsx`` and ``index.html`` gather every shop, so
+(:func:`~.tree.write_crawl_exports`). ``master.xlsx``, ``compare.csv`` and ``index.html`` gather every shop, so
 they are written once per process, when its last crawl has closed (``make demo`` runs seven
 spiders in one process), and again by ``scrapy export``.
 
@@ -24,6 +24,7 @@ from twisted.internet.threads import deferToThread
 
 from .. import signals as project_signals
 from ..storage.db import database_url, open_database
+from .compare_export import matches_path
 from .tree import write_crawl_exports, write_master
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ class CrawlExports:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.exports_dir = Path(crawler.settings.get("EXPORTS_DIR", "exports"))
+        self.matches_file = matches_path(crawler.settings)
         self.url = database_url(crawler.settings)
         self._engine: Engine | None = None
         self.stored = False
@@ -94,7 +96,7 @@ class CrawlExports:
 
     def _write_master(self) -> None:
         try:
-            path = write_master(self.engine, self.exports_dir)
+            path = write_master(self.engine, self.exports_dir, self.matches_file)
         except Exception:
             logger.exception("could not write the master workbook")
             return

@@ -16,6 +16,8 @@ from .columns import (
     VARIANT_COLUMNS,
     markdown_table,
 )
+from ..matching.compare import COMPARE_COLUMNS
+from .compare_export import compare_sheet_columns
 
 _FILES = (
     ("full.csv, and the Products sheet of <site>.xlsx", "One row per product of the crawl.", FULL_COLUMNS),
@@ -33,6 +35,19 @@ _FILES = (
         "proxy_stats.csv, and the Proxies sheet of master.xlsx",
         'One row per proxy a shop\'s last crawl used (only shops with `"proxies": true`).',
         PROXY_COLUMNS,
+    ),
+    (
+        "compare.csv",
+        "The same product across shops: one row per (matched product, shop) of every shop's products not"
+        " marked removed, groups of two shops or more, by `match_id`; `pin`/`apart` decisions by hand in"
+        " `config/matches.csv` (`MATCHES_FILE`). Rewritten with master.xlsx.",
+        COMPARE_COLUMNS,
+    ),
+    (
+        "the Compare sheet of master.xlsx (when a product is matched at two shops or more)",
+        "One row per matched product; one price column per shop that has one (named after the shop,"
+        " here `<site>`).",
+        compare_sheet_columns(["<site>"]),
     ),
 )
 

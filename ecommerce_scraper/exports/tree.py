@@ -6,6 +6,7 @@
     exports/<site>/latest/        copies of the newest finished crawl's files
     exports/master.xlsx           Summary + one sheet per shop + All changes (+ Proxies)
     exports/proxy_stats.csv       per proxy, each shop's last crawl (when proxies were used)
+    exports/compare.csv           the same product across shops (issue 15), with master.xlsx
     exports/index.html            every shop's last crawl, linking its reports and master.xlsx
 
 A crawl's products are its sightings (``crawl_products``): for each, the snapshot with the
@@ -41,6 +42,7 @@ from sqlalchemy.orm import Session
 
 from ..monitors.present import health_label
 from ..storage.models import Crawl, Export
+from .compare_export import compare_sheet_columns, compare_sheet_rows, write_compare
 from .columns import (
     DIFF_COLUMNS,
     FULL_COLUMNS,
@@ -245,10 +247,33 @@ def _last_crawls(session: Session) -> dict[str, Any]:
     return crawls
 
 
-def write_master(engine: Engine, exports_dir: str | os.PathLike[str]) -> Path:
+def _write_comparison(
+    engine: Engine, exports_dir: str | os.PathLike[str], matches_file: str | os.PathLike[str] | None
+) -> tuple[tuple[tuple[Column, ...], list[dict[str, Any]]] | None, _Written | None]:
+    """``compare.csv``, and the Compare sheet's columns and rows (``None`` without a match group).
+
+    A failure is logged once and gives neither: master.xlsx and index.html go on without them."""
+    try:
+        path, comparison, rows = write_compare(engine, exports_dir, matches_file)
+        sheet = None
+        if comparison.groups:
+            sites, sheet_rows = compare_sheet_rows(comparison)
+            sheet = (compare_sheet_columns(sites), sheet_rows)
+    except Exception:
+        logger.exception("could not match products across shops: compare.csv not written")
+        return None, None
+    return sheet, _Written("compare_csv", path, rows)
+
+
+def write_master(
+    engine: Engine, exports_dir: str | os.PathLike[str], matches_file: str | os.PathLike[str] | None = None
+) -> Path:
     """``exports/master.xlsx``: Summary, one sheet per shop (its latest finished crawl's
-    products), All changes (each shop's last crawl's changes); then ``exports/index.html``."""
+    products), All changes (each shop's last crawl's changes), Compare (when products of two
+    shops or more are matched); with ``exports/compare.csv`` before it (``matches_file``: the
+    manual controls, default :func:`.compare_export.matches_path`), ``exports/index.html`` after."""
     path = Path(exports_dir) / MASTER_NAME
+    compare_sheet, compare_file = _write_comparison(engine, exports_dir, matches_file)
     with Session(engine) as session:
         last = _last_crawls(session)
     sites = sorted(last)
@@ -278,6 +303,8 @@ def write_master(engine: Engine, exports_dir: str | os.PathLike[str]) -> Path:
         ]
         if proxy_rows:
             book.sheet("Proxies", PROXY_COLUMNS, proxy_rows)
+        if compare_sheet is not None:
+            book.sheet("Compare", *compare_sheet)
         for summary, finished in summaries:
             crawl = last[summary.site]
             counts = change_counts(engine, summary.site, crawl.crawl_id)
@@ -302,6 +329,8 @@ def write_master(engine: Engine, exports_dir: str | os.PathLike[str]) -> Path:
             )
             total_rows += summary.products
     written = [_Written("master_xlsx", path, total_rows)]
+    if compare_file is not None:
+        written.append(compare_file)
     if proxy_rows:
         proxies_path = Path(exports_dir) / PROXY_STATS_NAME
         written.append(_Written("proxy_stats_csv", proxies_path, write_csv(proxies_path, PROXY_COLUMNS, proxy_rows)))

@@ -6,5 +6,6 @@
   the manual controls of ``config/matches.csv``, re-matching after changes.
 - :mod:`.compare`: ``compare.csv`` rows, each group's cheapest shop and price spread.
 
-A pure library: nothing here reads the database or runs in a crawl yet.
+A pure library: nothing here reads the database. :mod:`..exports.compare_export` feeds it every
+shop's current products and writes ``compare.csv`` and master.xlsx's Compare sheet.
 """
