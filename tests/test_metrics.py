@@ -24,8 +24,9 @@ from sqlalchemy import select
 
 from ecommerce_scraper.extraction.toolkit import is_empty
 from ecommerce_scraper.metrics.extension import CrawlMetrics, apply_stored_health
-from ecommerce_scraper.metrics.figures import COVERAGE_FIELDS, CrawlFigures
+from ecommerce_scraper.metrics.figures import CrawlFigures
 from ecommerce_scraper.metrics.prometheus import ShopCrawl, push
+from ecommerce_scraper.monitors.health import COVERAGE_FIELDS
 from ecommerce_scraper.storage.models import Crawl
 from testkit.crawling import SITE, DemoShop, assert_finished, crawl, demo_shop, engine_for
 from testkit.pushgateway import Pushgateway, free_port, pushgateway, pushgateway_binary
@@ -190,12 +191,12 @@ def test_coverage_and_monitors_come_from_the_stats_when_there() -> None:
     crawler = get_crawler(Spider, {"PROMETHEUS_PUSHGATEWAY": "http://127.0.0.1:9"})
     metrics = CrawlMetrics.from_crawler(crawler)
     metrics.figures.sites = ["knitshop"]
-    shop = metrics.figures.shop("knitshop")
-    shop.items, shop.fields["price"], shop.fields["sku"] = 4, 3, 4
-    stats = {"coverage/price": 0.5, "monitors/failed": 2, "elapsed_time_seconds": 12.5}
+    # The field-coverage pipeline's counts: 4 products, 2 with a price, 4 with a sku.
+    counts = {"coverage/knitshop/items": 4, "coverage/knitshop/price": 2, "coverage/knitshop/sku": 4}
+    stats = {**counts, "monitors/failed": 2, "elapsed_time_seconds": 12.5}
     pushed = metrics.shop_crawl("knitshop", "c1", stats, status="finished")
-    assert pushed.coverage["price"] == 0.5  # the monitors' stat
-    assert pushed.coverage["sku"] == 1.0  # counted from the items
+    assert pushed.coverage["price"] == 0.5
+    assert pushed.coverage["sku"] == 1.0
     assert pushed.coverage["name"] == 0.0
     assert (pushed.monitors_failed, pushed.duration_seconds) == (2, 12.5)
 

@@ -4,10 +4,10 @@ On when ``PROMETHEUS_PUSHGATEWAY`` (a setting, or the environment) names a Pushg
 (``http://host:9091``); else ``NotConfigured``. For each shop of the crawl, once the storage has
 closed its crawl (:data:`~ecommerce_scraper.signals.crawl_stored`): products (the crawl record's
 ``items_count``), pages, errors, bans, retries (:mod:`.figures`: each shop's own), duration,
-coverage of :data:`~.figures.COVERAGE_FIELDS` (the shop's crawl record's ``coverage/<field>``
-when the health monitors stored them, else the crawl's stats' for a one-shop crawl, else counted
-from the items), monitors failed (stat ``monitors/failed``, else the failed monitors the row lists
-under ``monitors``, else 0) and, for a ``finished`` crawl, the last success time
+coverage of :data:`~ecommerce_scraper.monitors.health.COVERAGE_FIELDS` (the shop's crawl
+record's ``coverage/<field>`` when the health monitors stored them, else the field-coverage
+pipeline's counts), monitors failed (stat ``monitors/failed``, else the failed monitors the row
+lists under ``monitors``, else 0) and, for a ``finished`` crawl, the last success time
 (:mod:`.prometheus`). A shop the storage never closed (the database went away) is pushed when the
 engine stops, as not stored: no success.
 
@@ -30,9 +30,10 @@ from sqlalchemy import Engine, select
 from twisted.internet.threads import deferToThread
 
 from .. import signals as project_signals
+from ..monitors.health import COVERAGE_FIELDS, coverage_shares
 from ..storage.db import database_url, mask_url, open_database
 from ..storage.models import Crawl
-from .figures import COVERAGE_FIELDS, CrawlFigures, ShopFigures
+from .figures import CrawlFigures, ShopFigures
 from .prometheus import ShopCrawl, push
 
 logger = logging.getLogger(__name__)
@@ -105,18 +106,14 @@ class CrawlMetrics:
             retries=figures.retries,
             duration_seconds=float(elapsed) if isinstance(elapsed, int | float) else 0.0,
             monitors_failed=int(stats.get("monitors/failed") or 0),
-            coverage=self.coverage(site, figures, stats),
+            coverage=self.coverage(site, stats),
         )
 
-    def coverage(self, site: str, figures: ShopFigures, stats: dict[str, Any]) -> dict[str, float]:
-        """Field -> share 0..1: the monitors' ``coverage/<field>`` stats for a one-shop crawl, else counted."""
-        one_shop = len(self.figures.all_sites()) <= 1
-        shares = {}
-        for name in COVERAGE_FIELDS:
-            stat = stats.get(f"coverage/{name}")
-            usable = one_shop and isinstance(stat, int | float) and not isinstance(stat, bool) and 0 <= stat <= 1
-            shares[name] = float(stat) if usable else figures.coverage(name)
-        return shares
+    def coverage(self, site: str, stats: dict[str, Any]) -> dict[str, float]:
+        """Field -> share 0..1 of the shop's products with it, from the field-coverage pipeline's counts
+        (``coverage/<site>/<field>``); the shares the health monitors stored in the row win later."""
+        shares = coverage_shares(site, stats)
+        return {name: shares.get(name, 0.0) for name in COVERAGE_FIELDS}
 
     def _push_stored(self, crawl: ShopCrawl) -> None:
         """Push ``crawl`` with the crawl record's status, product count and times (in a thread)."""

@@ -4,9 +4,9 @@
 One :class:`CrawlFigures` per crawler (:meth:`CrawlFigures.of`), so a generic crawl of several
 shops has each shop's own figures:
 
-- ``items``: items scraped (past every pipeline; a duplicate the dedup pipeline dropped is not one),
-  and per field of :data:`COVERAGE_FIELDS` how many of them have it (not empty, as
-  :func:`~ecommerce_scraper.extraction.toolkit.is_empty` says);
+- ``items``: items scraped (past every pipeline; a duplicate the dedup pipeline dropped is not one);
+  how many of them have each watched field is the field-coverage pipeline's count
+  (``pipelines/coverage.py``), not counted again here;
 - ``pages``: responses received; a request is the shop's by its ``meta["shop"]``, else by its host
   (robots.txt), else it is the crawl's only shop's;
 - ``retries``: requests scheduled again by the retry middleware (a higher ``retry_times``);
@@ -23,8 +23,7 @@ shop's errors are its failed pages.
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
@@ -35,11 +34,8 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from .. import signals as project_signals
-from ..extraction.toolkit import is_empty
 from ..storage.closing import error_count
 
-#: The fields whose coverage (share of the crawl's items that have them) is measured.
-COVERAGE_FIELDS: tuple[str, ...] = ("price", "availability", "name", "sku", "main_image")
 #: (retry_times, proxy_retry_times) a request had when it was last scheduled; copies inherit it.
 _SEEN = "_figures_seen"
 
@@ -51,11 +47,6 @@ class ShopFigures:
     retries: int = 0
     bans: int = 0
     failed_pages: int = 0
-    fields: Counter[str] = field(default_factory=Counter)
-
-    def coverage(self, name: str) -> float:
-        """Share (0..1) of the items that have the field; 0 without items."""
-        return self.fields[name] / self.items if self.items else 0.0
 
 
 class CrawlFigures:
@@ -106,11 +97,7 @@ class CrawlFigures:
         site = adapter.get("site") or (self.sites[0] if len(self.sites) == 1 else None)
         if not site:
             return
-        figures = self.shop(str(site))
-        figures.items += 1
-        for name in COVERAGE_FIELDS:
-            if not is_empty(adapter.get(name)):
-                figures.fields[name] += 1
+        self.shop(str(site)).items += 1
 
     def response_received(self, response: Response, request: Request, spider: Spider) -> None:
         site = self.site_of(request, spider)
