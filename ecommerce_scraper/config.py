@@ -150,7 +150,7 @@ def load_sites(path: Path | str | None = None) -> SitesFile:
     except FileNotFoundError:
         raise ConfigError(f"{name}: file not found (set SITES_CONFIG or create it)") from None
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"{name}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+        raise json_error(name, exc) from None
     if isinstance(raw, dict) and isinstance(raw.get("sites"), dict):
         # The key names the site: fill ``name`` so entries needn't repeat it.
         for key, entry in raw["sites"].items():
@@ -159,10 +159,20 @@ def load_sites(path: Path | str | None = None) -> SitesFile:
     try:
         return SitesFile.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in err['loc']) or '(top level)'}: {err['msg']}" for err in exc.errors()
-        )
-        raise ConfigError(f"{name}: {problems}") from None
+        raise invalid_fields(name, exc) from None
+
+
+def json_error(name: str, exc: json.JSONDecodeError) -> ConfigError:
+    """A config file that is not JSON, in one line: the file, the line and the column."""
+    return ConfigError(f"{name}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")
+
+
+def invalid_fields(name: str, exc: ValidationError) -> ConfigError:
+    """A config file's wrong fields, in one line: ``<file>: sites.knitshop.rate_limit: <why>; ...``."""
+    problems = "; ".join(
+        f"{'.'.join(str(part) for part in err['loc']) or '(top level)'}: {err['msg']}" for err in exc.errors()
+    )
+    return ConfigError(f"{name}: {problems}")
 
 
 def site_config(name: str, path: Path | str | None = None) -> SiteConfig:

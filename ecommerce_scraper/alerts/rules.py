@@ -33,7 +33,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from scrapy.exceptions import UsageError
 
-from ..config import ConfigError
+from ..config import ConfigError, invalid_fields, json_error
 
 #: Where alerts are read from when ``ALERTS_FILE`` is not set (only if the file exists).
 DEFAULT_ALERTS_FILE = "config/alerts.json"
@@ -168,14 +168,11 @@ def load_alerts(path: Path | str) -> AlertsFile:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{name}: cannot read it: {exc}") from None
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"{name}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+        raise json_error(name, exc) from None
     try:
         return AlertsFile.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in err['loc']) or '(top level)'}: {err['msg']}" for err in exc.errors()
-        )
-        raise ConfigError(f"{name}: {problems}") from None
+        raise invalid_fields(name, exc) from None
 
 
 def alerts_config(settings: Any = None) -> AlertsFile | None:
