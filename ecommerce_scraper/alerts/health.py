@@ -18,7 +18,8 @@ from ..monitors.health import crawl_health, crawl_is_suspect
 
 def health_destinations(settings: Any = None) -> list[str]:
     """The Apprise URLs health alerts go to; ``[]`` when none are set."""
-    value = os.environ.get("HEALTH_NOTIFY") or (settings.get("HEALTH_NOTIFY") if settings is not None else None)
+    # As ALERTS_FILE and the others: the setting (so -s on the command line) first, then the environment.
+    value = (settings.get("HEALTH_NOTIFY") if settings is not None else None) or os.environ.get("HEALTH_NOTIFY")
     if not value:
         return []
     urls = value.split() if isinstance(value, str) else [str(url) for url in value]
