@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -15,20 +14,13 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from .web import fetch
+from .web import fetch, free_port
 
 BINARY = os.environ.get("PUSHGATEWAY_PATH", "/usr/bin/prometheus-pushgateway")
 
 
 def pushgateway_binary() -> str | None:
     return BINARY if os.access(BINARY, os.X_OK) else shutil.which("prometheus-pushgateway")
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on (closed again: connecting to it is refused)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 from collections import Counter
@@ -21,6 +20,7 @@ from sqlalchemy import Engine, create_engine, func, select
 
 from ecommerce_scraper.storage.models import Change, Crawl, Snapshot
 from testkit import zygote
+from testkit.web import free_port
 
 from .alert_receivers import Received, hook_receiver
 from .conftest import ROOT, chromium_path, require_service, truth
@@ -76,12 +76,6 @@ def expected_changes(day1: list[dict], day2: list[dict]) -> Counter:
             if v_old[sku]["availability"] != v_new[sku]["availability"]:
                 out[(pid, "variant_stock_changed", sku)] += 1
     return out
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def demo_crawl(

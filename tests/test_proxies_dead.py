@@ -4,7 +4,6 @@ host name that does not resolve (``nonexistent.invalid``, reserved never to reso
 
 from __future__ import annotations
 
-import socket
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +14,7 @@ from ecommerce_scraper.middlewares.proxy_list import mask_proxy
 from ecommerce_scraper.spiders.generic import site_name_for
 from testkit.crawling import DemoShop, assert_finished, demo_shop
 from testkit.proxies import ForwardProxy
+from testkit.web import free_port
 
 from .generic_crawls import generic_crawl, stats_of
 
@@ -29,9 +29,7 @@ def shop() -> Iterator[DemoShop]:
 
 def closed_port() -> str:
     """A loopback port nothing listens on: connecting to it is refused."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+    return f"http://127.0.0.1:{free_port()}"
 
 
 @pytest.mark.parametrize(

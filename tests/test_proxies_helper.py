@@ -95,13 +95,6 @@ def shop_log(root: str) -> list[dict]:
     return json.loads(fetch(f"{root}/__demo__/requests?site=knitshop")[2])
 
 
-def free_port() -> int:
-    """A loopback port nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class ScriptedOrigin:
     """An origin that records each raw request (head and body) and answers with fixed bytes."""
 

@@ -8,7 +8,6 @@ and an unresolvable name.
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -25,6 +24,7 @@ from testkit.crawling import (
     engine_for,
     product_rows,
 )
+from testkit.web import free_port as closed_port
 
 from .conftest import fetch
 
@@ -141,12 +141,6 @@ def test_a_product_whose_page_answers_404_is_removed(crawls: dict) -> None:
 
 
 # --- shops that can't be read ---------------------------------------------------------------
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,6 @@ import io
 import json
 import os
 import shlex
-import socket
 import subprocess
 import sys
 import time
@@ -34,6 +33,7 @@ from sqlalchemy import select
 from ecommerce_scraper.config import DEFAULT_CONFIG_PATH
 from ecommerce_scraper.storage.models import Crawl, Product
 from testkit.crawling import SITE, DemoShop, demo_shop, engine_for
+from testkit.web import free_port
 
 from .conftest import ROOT
 
@@ -45,12 +45,6 @@ FAST = {
     "DOWNLOAD_HANDLERS": "{}",
     "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
