@@ -29,7 +29,8 @@ from ecommerce_scraper.metrics.prometheus import ShopCrawl, push
 from ecommerce_scraper.monitors.health import COVERAGE_FIELDS
 from ecommerce_scraper.storage.models import Crawl
 from testkit.crawling import SITE, DemoShop, assert_finished, crawl, demo_shop, engine_for
-from testkit.pushgateway import Pushgateway, free_port, pushgateway, pushgateway_binary
+from testkit.pushgateway import Pushgateway, pushgateway, pushgateway_binary
+from testkit.web import free_port
 
 from .conftest import require_service
 from .generic_crawls import generic_crawl

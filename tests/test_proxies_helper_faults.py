@@ -31,6 +31,7 @@ from testkit.proxies import (
     basic_auth,
     proxy_pool,
 )
+from testkit.web import free_port
 
 from .test_proxies_helper import (
     CHALLENGE_MARKERS,
@@ -40,7 +41,6 @@ from .test_proxies_helper import (
     _start_shop,
     exchange,
     fetch,
-    free_port,
     get_request,
     shop_log,
     split,
