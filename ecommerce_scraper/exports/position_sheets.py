@@ -13,66 +13,37 @@ and their rounding are defined there):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from operator import attrgetter
 
-from ..matching.position import CompetitorPosition, GroupPosition, PricePosition
-from .columns import Column, text_of
+from ..matching.position import PricePosition
+from .columns import Column
 from .xlsxfile import XlsxWriter
 
-
-def _competitor(row: CompetitorPosition) -> dict[str, Any]:
-    return {
-        "competitor": row.site,
-        "shared": row.shared,
-        "undercuts": row.undercuts,
-        "median_undercut_pct": row.median_undercut_pct,
-        "price_index": row.price_index,
-    }
-
-
-def _most_expensive(row: GroupPosition) -> dict[str, Any]:
-    return {
-        "match_id": row.match_id,
-        "name": text_of(row.own.name),
-        "your_price": row.own.price,
-        "cheapest": row.cheapest.site,
-        "cheapest_price": row.cheapest.price,
-        "vs_cheapest": row.difference,
-        "vs_cheapest_pct": row.difference_pct,
-        "cheapest_url": text_of(row.cheapest.url),
-    }
-
-
-def _get(name: str) -> Any:
-    def get(row: Mapping[str, Any]) -> Any:
-        return row.get(name)
-
-    return get
-
-
+# Rows are the position's own objects: CompetitorPosition and GroupPosition (matching/position.py).
 POSITION_COLUMNS: tuple[Column, ...] = (
-    Column("competitor", "code", _get("competitor"), "the competitor (spider name)"),
-    Column("shared", "integer", _get("shared"), "matched products both of you price"),
-    Column("undercuts", "integer", _get("undercuts"), "of those, how many it sells cheaper than you"),
-    Column("median_undercut_pct", "number", _get("median_undercut_pct"), "median of (yours - theirs) / yours × 100"),
-    Column("price_index", "number", _get("price_index"), "mean of theirs / yours × 100 (100: your prices)"),
+    Column("competitor", "code", attrgetter("site"), "the competitor (spider name)"),
+    Column("shared", "integer", attrgetter("shared"), "matched products both of you price"),
+    Column("undercuts", "integer", attrgetter("undercuts"), "of those, how many it sells cheaper than you"),
+    Column(
+        "median_undercut_pct", "number", attrgetter("median_undercut_pct"), "median of (yours - theirs) / yours × 100"
+    ),
+    Column("price_index", "number", attrgetter("price_index"), "mean of theirs / yours × 100 (100: your prices)"),
 )
 
 MOST_EXPENSIVE_COLUMNS: tuple[Column, ...] = (
-    Column("match_id", "code", _get("match_id"), "the group (as in compare.csv)"),
-    Column("name", "text", _get("name"), "your product's name"),
-    Column("your_price", "money", _get("your_price"), "your price"),
-    Column("cheapest", "code", _get("cheapest"), "the cheapest competitor"),
-    Column("cheapest_price", "money", _get("cheapest_price"), "its price"),
-    Column("vs_cheapest", "money", _get("vs_cheapest"), "your price - its price"),
-    Column("vs_cheapest_pct", "percent", _get("vs_cheapest_pct"), "vs_cheapest / its price × 100"),
-    Column("cheapest_url", "url", _get("cheapest_url"), "its product page", link=True),
+    Column("match_id", "code", attrgetter("match_id"), "the group (as in compare.csv)"),
+    Column("name", "text", attrgetter("own.name"), "your product's name"),
+    Column("your_price", "money", attrgetter("own.price"), "your price"),
+    Column("cheapest", "code", attrgetter("cheapest.site"), "the cheapest competitor"),
+    Column("cheapest_price", "money", attrgetter("cheapest.price"), "its price"),
+    Column("vs_cheapest", "money", attrgetter("difference"), "your price - its price"),
+    Column("vs_cheapest_pct", "percent", attrgetter("difference_pct"), "vs_cheapest / its price × 100"),
+    Column("cheapest_url", "url", attrgetter("cheapest.url"), "its product page", link=True),
 )
 
 
 def write_position_sheets(book: XlsxWriter, position: PricePosition) -> int:
     """Add the Position and Most expensive sheets; returns the Position sheet's rows."""
-    rows = book.sheet("Position", POSITION_COLUMNS, map(_competitor, position.competitors))
-    book.sheet("Most expensive", MOST_EXPENSIVE_COLUMNS, map(_most_expensive, position.most_expensive))
+    rows = book.sheet("Position", POSITION_COLUMNS, position.competitors)
+    book.sheet("Most expensive", MOST_EXPENSIVE_COLUMNS, position.most_expensive)
     return rows
