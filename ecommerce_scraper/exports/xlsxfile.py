@@ -234,8 +234,7 @@ class SheetWriter:
             raise RuntimeError("sheet already finished")
         if self.rows + 1 >= MAX_ROWS:
             raise ValueError(f"more rows than an Excel sheet holds ({MAX_ROWS - 1} after the header)")
-        fill = self._highlight(row) if self._highlight else None
-        fill = fill if fill in FILL_COLOURS else None
+        fill = _known_fill(self._highlight(row)) if self._highlight else None
         currency = self._currency or _text_or_none(value_of(row, "currency"))
         self.rows += 1  # the header is row 0
         number = self.rows
@@ -243,10 +242,7 @@ class SheetWriter:
         cells: list[str] = []
         for index, (get, write, letters, fill_of) in enumerate(self._plan):
             value = get(row)
-            cell_fill = fill
-            if fill_of is not None:
-                cell_fill = fill_of(row)
-                cell_fill = cell_fill if cell_fill in FILL_COLOURS else None
+            cell_fill = fill if fill_of is None else _known_fill(fill_of(row))
             if value is not None:
                 cell = write(letters + suffix, number, index, value, cell_fill, currency)
                 if cell is not None:
@@ -349,6 +345,10 @@ def _linkable(text: str) -> bool:
     if text.isprintable():
         return " " not in text
     return not _WHITESPACE.search(text) and not _ILLEGAL_XML_CHARS.search(text)
+
+
+def _known_fill(fill: str | None) -> str | None:
+    return fill if fill in FILL_COLOURS else None
 
 
 def _text_or_none(value: Any) -> str | None:
