@@ -35,7 +35,7 @@ from ecommerce_scraper.storage.state import to_state
 
 from .test_compare_export import store
 from .test_price_position import PRICES
-from .test_report import table_rows
+from .test_report import assert_self_contained, table_rows
 
 #: Each shop's stock per group (missing: no availability stated).
 STOCK: dict[str, dict[str, str]] = {
@@ -61,7 +61,8 @@ def state(site: str, group: str) -> dict[str, Any]:
         {
             "site": site,
             "product_id": f"{site}-{group}",
-            "url": f"https://{site}.example/p/{group}",
+            # scraped text is untrusted: a javascript: URL is never a link
+            "url": "javascript:alert(1)" if (site, group) == ("shop_b", "G5") else f"https://{site}.example/p/{group}",
             "name": f"{group} yarn",
             "brand": "Drops",
             "gtin": gtin(group),
@@ -150,7 +151,10 @@ def test_own_site_in_the_workbook_and_the_index(database_url: str, tmp_path: Pat
         ["G4 yarn", 20, "shop_a", 17, 3, 17.65, "https://shop_a.example/p/G4"],
     ]
 
-    page = Selector(text=(exports / "index.html").read_text(encoding="utf-8"))
+    html = (exports / "index.html").read_text(encoding="utf-8")
+    page = Selector(text=html)
+    products = {f"https://{site}.example/p/{group}" for site in STOCK for group in PRICES}
+    assert_self_contained(html, products)
     assert page.css("#across #matched::text").get() == "6"
     assert table_rows(page, "#position") == [
         ["shop_a", "5", "4", "12.50%", "91.18"],
@@ -183,6 +187,8 @@ def test_own_site_in_the_workbook_and_the_index(database_url: str, tmp_path: Pat
         "https://shop_b.example/p/G3",
         "https://shop_a.example/p/G3",
     ]
+    g5 = page.xpath("//table[@id='spreads']//tr[td[1][starts-with(normalize-space(.), 'G5')]]")
+    assert g5.css("a::attr(href)").getall() == ["https://shop_a.example/p/G5"]  # shop_b's is javascript:
 
 
 def write_catalog(tmp_path: Path, rows: list[str]) -> Path:
