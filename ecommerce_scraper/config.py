@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from croniter import croniter
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 PLATFORMS = ("woocommerce", "shopify", "prestashop", "opencart", "magento2", "none")
 #: The shops file in a source checkout (where config/sites.json links to).
@@ -131,6 +131,19 @@ class SitesFile(BaseModel):
 
     bot: BotConfig = Field(default_factory=BotConfig)
     sites: dict[str, SiteConfig]
+    own_site: str | None = Field(
+        None, description="the crawled shop that is the user's own: the price position is measured from it"
+    )
+
+    @field_validator("own_site")
+    @classmethod
+    def _one_of_the_shops(cls, value: str | None, info: ValidationInfo) -> str | None:
+        sites = info.data.get("sites")  # absent when the sites themselves are wrong: said already
+        if value is None or sites is None:
+            return value
+        if value not in sites:
+            raise ValueError(f"{value!r} is not one of the shops (known: {', '.join(sorted(sites))})")
+        return value
 
 
 def config_source() -> tuple[Path | Traversable, str]:

@@ -131,6 +131,9 @@ ALERTS_DELIVERY_TIMEOUT = 30
 # --- matching across shops (ecommerce_scraper.matching, exports/compare.csv): the manual pin/apart
 # controls in MATCHES_FILE (environment or -s), else config/matches.csv when it exists.
 MATCHES_FILE = os.environ.get("MATCHES_FILE")
+# The user's own shop, for the price position (Compare sheet, index.html, "match": "undercut" alerts):
+# OWN_CATALOG (environment or -s) names a CSV of sku/gtin,name,price; else own_site in config/sites.json.
+OWN_CATALOG = os.environ.get("OWN_CATALOG")
 # --- metrics (ecommerce_scraper.metrics): the Pushgateway (http://host:9091) from the environment
 # or -s; unset, nothing is pushed. A push waits at most PROMETHEUS_PUSH_TIMEOUT seconds.
 PROMETHEUS_PUSHGATEWAY = os.environ.get("PROMETHEUS_PUSHGATEWAY")

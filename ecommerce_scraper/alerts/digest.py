@@ -4,19 +4,27 @@
 least one matching change (none at all for a crawl that :func:`crawl_is_suspect`). A change is
 seen with the product's state in that crawl (its sighting; the last known state for a removed
 product), so a digest sent again later (``scrapy alerts --crawl``) reads as it did then.
+
+For a ``"match": "undercut"`` rule (:mod:`.rules`) each change of a competitor's crawl also carries
+your offer for the same product (:func:`own_offers`: the shops' current products matched as for
+the Compare sheet, from scratch, so only when such a rule applies to the crawl).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from ..exports.compare_export import OwnShop, compare_stored, matches_path
 from ..exports.stored import seen_state
+from ..matching.matcher import load_controls
+from ..matching.position import Offer, offer_of
 from ..monitors.health import crawl_is_suspect as monitors_suspect
 from ..storage.models import Change, Crawl, CrawlProduct, Product
 from ..storage.state import from_state_money
@@ -46,6 +54,17 @@ class ChangeFacts:
     delta_pct: Decimal | None = None
     price: Decimal | None = None  # the new price (the variant's, for variant price changes)
     currency: str | None = None
+    own: Offer | None = None  # your offer for the same product (for "match": "undercut" rules)
+
+    @property
+    def undercuts(self) -> bool:
+        """Its new price fell below yours: below it now, and not below it before the change."""
+        if self.own is None or self.price is None or self.price >= self.own.price:
+            return False
+        if self.currency and self.own.currency and self.currency != self.own.currency:
+            return False  # two currencies: no comparison
+        before = _decimal(self.old_value) if self.change_type in PRICE_CHANGES else None
+        return before is None or before >= self.own.price
 
 
 @dataclass
@@ -75,6 +94,8 @@ class Digest:
             first = changes[0]
             lines.append(f"{self.site} · {first.name or first.product_id}")
             lines += [f"  {describe(change)}" for change in changes]
+            if self.rule.match == "undercut" and first.own is not None:
+                lines.append(f"  {undercut_line(first, first.own)}")
             if first.url:
                 lines.append(f"  {first.url}")
             lines.append("")
@@ -103,6 +124,8 @@ def matches(rule: Rule, change: ChangeFacts) -> bool:
         if not any(keyword in name for keyword in rule.folded_keywords):
             return False
     if rule.brands and fold(change.brand or "") not in rule.folded_brands:
+        return False
+    if rule.match == "undercut" and not change.undercuts:
         return False
     return not rule.product_ids or change.product_id in rule.product_ids
 
@@ -136,6 +159,15 @@ def describe(change: ChangeFacts) -> str:
     return text
 
 
+def undercut_line(change: ChangeFacts, own: Offer) -> str:
+    """``below your price: shop_a 3.90 EUR, yours 4.20 EUR (mine: Drops Merino 01)``."""
+    yours = f"{own.site}: {own.name or own.product_id}"
+    return (
+        f"below your price: {change.site} {_price(change.price, change.currency)}, "
+        f"yours {_price(own.price, own.currency or change.currency)} ({yours})"
+    )
+
+
 def _price(value: Decimal | None, currency: str | None) -> str:
     return "-" if value is None else f"{value}{f' {currency}' if currency else ''}"
 
@@ -148,14 +180,50 @@ def crawl_row(engine: Engine, site: str, crawl_id: str) -> Crawl | None:
         return session.scalars(select(Crawl).where(Crawl.site == site, Crawl.crawl_id == crawl_id)).first()
 
 
-def crawl_digests(engine: Engine, rules: Sequence[Rule], site: str, crawl_id: str) -> list[Digest]:
-    """The digests of a stored crawl: none when it is unknown or suspect, or nothing matches."""
+def crawl_digests(
+    engine: Engine,
+    rules: Sequence[Rule],
+    site: str,
+    crawl_id: str,
+    *,
+    own: OwnShop | None = None,
+    matches_file: str | os.PathLike[str] | None = None,
+) -> list[Digest]:
+    """The digests of a stored crawl: none when it is unknown or suspect, or nothing matches.
+
+    ``own``: your shop, for ``"match": "undercut"`` rules (without it they match nothing);
+    ``matches_file``: the manual match controls (default :func:`~..exports.compare_export.matches_path`).
+    """
     applicable = [rule for rule in rules if rule.covers_site(site)]
     crawl = crawl_row(engine, site, crawl_id)
     if not applicable or crawl is None or crawl_is_suspect(crawl):
         return []
     wanted = sorted({change for rule in applicable for change in rule.changes})
-    return build_digests(applicable, site, crawl_id, crawl_change_facts(engine, site, crawl_id, wanted))
+    facts: Iterable[ChangeFacts] = crawl_change_facts(engine, site, crawl_id, wanted)
+    if own is not None and own.site != site and any(rule.match == "undercut" for rule in applicable):
+        offers = own_offers(engine, site, own, matches_file)
+        facts = [replace(fact, own=offers.get(fact.product_id)) for fact in facts]
+    return build_digests(applicable, site, crawl_id, facts)
+
+
+def own_offers(
+    engine: Engine, site: str, own: OwnShop, matches_file: str | os.PathLike[str] | None = None
+) -> dict[str, Offer]:
+    """``site``'s product id -> your priced offer for the same product (its match group's)."""
+    controls = load_controls(matches_file if matches_file is not None else matches_path())
+    comparison = compare_stored(engine, controls, own)
+    if comparison.own_site is None:  # the catalog could not be read (logged)
+        return {}
+    offers: dict[str, Offer] = {}
+    for group in comparison.groups:
+        own_key = next((key for key in group.keys if key[0] == comparison.own_site), None)
+        offer = offer_of(own_key, comparison.states) if own_key is not None else None
+        if offer is None:
+            continue
+        for key_site, product_id in group.keys:
+            if key_site == site:
+                offers[product_id] = offer
+    return offers
 
 
 def crawl_change_facts(engine: Engine, site: str, crawl_id: str, change_types: Sequence[str]) -> Iterator[ChangeFacts]:

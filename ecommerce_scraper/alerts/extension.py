@@ -33,6 +33,7 @@ from twisted.internet.threads import deferToThread
 
 from .. import signals as project_signals
 from ..config import ConfigError
+from ..exports.compare_export import matches_path, own_shop
 from ..storage.db import database_url, open_database
 from .delivery import DeliveryResult, deliver
 from .digest import Digest, crawl_digests, crawl_row
@@ -65,6 +66,16 @@ class BusinessAlerts:
         self.backoff = settings.getfloat("ALERTS_RETRY_BACKOFF", 2.0)
         self.timeout = settings.getfloat("ALERTS_DELIVERY_TIMEOUT", 30.0)
         self.health_urls = health_destinations(settings)
+        # for "match": "undercut" rules: your shop and the manual match controls
+        self.own = own_shop(settings) if any(rule.match == "undercut" for rule in config.rules) else None
+        self.matches_file = matches_path(settings)
+        if self.own is None:
+            for rule in config.rules:
+                if rule.match == "undercut":
+                    logger.warning(
+                        'alert %r: "match": "undercut" without an own shop (own_site or OWN_CATALOG) matches nothing',
+                        rule.name,
+                    )
         self.workers: list[threading.Thread] = []
         self.lock = threading.Lock()
         self._engine: Engine | None = None
@@ -141,7 +152,13 @@ class BusinessAlerts:
         try:
             crawl = crawl_row(self.engine(), site, crawl_id)
             health = health_message(crawl) if crawl is not None else None
-            digests = [] if health else crawl_digests(self.engine(), self.config.rules, site, crawl_id)
+            digests = (
+                []
+                if health
+                else crawl_digests(
+                    self.engine(), self.config.rules, site, crawl_id, own=self.own, matches_file=self.matches_file
+                )
+            )
         except Exception as exc:
             logger.error("alerts: could not read the changes of %s crawl %s: %s", site, crawl_id, exc)
             return

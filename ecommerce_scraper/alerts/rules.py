@@ -15,7 +15,22 @@ A change of a crawl matches a rule when every filter the rule gives holds:
 - ``below_price``: the product's new price is known and at or below this;
 - ``keywords``: one of them is in the product name (case and accents ignored: Greek and Latin);
 - ``brands``: the product's brand is one of them (case and accents ignored);
-- ``product_ids``: the product is one of them.
+- ``product_ids``: the product is one of them;
+- ``match``: ``"undercut"``: a competitor's price for a product you sell fell below yours (see
+  below).
+
+``"match": "undercut"`` needs your own shop (``own_site`` in ``config/sites.json``, or
+``OWN_CATALOG``) and one of :data:`UNDERCUT_CHANGES` among the rule's ``changes``. A change of a
+competitor's crawl matches when the product is matched with one of yours (the Compare sheet's
+groups, with ``config/matches.csv``), its new price is below yours, and it was not below yours
+before the change: a price drop past yours, a price that appeared below yours, a new product
+below yours (so a shop's first crawl, where every product is new, tells once where it is below
+you). A competitor that was already cheaper is not news, whether its price stayed or dropped
+further; neither is your own crawl. The message names the product, the shop, its
+price and yours. Your price is the current one (your last crawl, or the catalog file now)::
+
+    {"name": "undercut", "sites": ["*"], "changes": ["price_down", "price_changed", "new"],
+     "match": "undercut", "notify": ["mailto://user:pass@host?to=me@example.com"]}
 
 Numbers are read as ``Decimal`` (JSON numbers or strings), never as floats. Errors name the file
 and the field, as ``config/sites.json``'s do: ``config/alerts.json: rules.0.changes: ...``.
@@ -28,9 +43,9 @@ import os
 import unicodedata
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from scrapy.exceptions import UsageError
 
 from ..config import ConfigError, invalid_fields, json_error
@@ -59,6 +74,8 @@ CHANGE_TYPES: tuple[str, ...] = (
     "variant_stock_changed",
     "shop_moved",
 )
+#: The change types a ``"match": "undercut"`` rule can match: those that give a product a new price.
+UNDERCUT_CHANGES: tuple[str, ...] = ("price_down", "price_changed", "new")
 
 
 def fold(text: str) -> str:
@@ -100,6 +117,9 @@ class Rule(BaseModel):
     keywords: list[NonBlank] = Field(default_factory=list, description="any of them in the product name")
     brands: list[NonBlank] = Field(default_factory=list, description="the product's brand is one of them")
     product_ids: list[NonBlank] = Field(default_factory=list, description="the product is one of them")
+    match: Literal["undercut"] | None = Field(
+        None, description="undercut: a competitor's price fell below yours (own_site or OWN_CATALOG)"
+    )
     notify: list[AppriseUrl] = Field(min_length=1, description="Apprise URLs")
 
     @field_validator("changes")
@@ -109,6 +129,12 @@ class Rule(BaseModel):
         if unknown:
             raise ValueError(f"unknown change type(s) {', '.join(unknown)} (known: {', '.join(CHANGE_TYPES)})")
         return list(dict.fromkeys(changes))
+
+    @model_validator(mode="after")
+    def _undercut_needs_a_price_change(self) -> Rule:
+        if self.match == "undercut" and not set(self.changes) & set(UNDERCUT_CHANGES):
+            raise ValueError(f'"match": "undercut" needs one of {", ".join(UNDERCUT_CHANGES)} in changes')
+        return self
 
     def covers_site(self, site: str) -> bool:
         return ALL_SITES in self.sites or site in self.sites

@@ -22,6 +22,7 @@ from ..alerts.digest import crawl_digests, crawl_is_suspect
 from ..alerts.extension import send_digest
 from ..alerts.rules import AlertsFile, alerts_config, alerts_path
 from ..config import ConfigError
+from ..exports.compare_export import matches_path, own_shop
 from ..storage.db import DatabaseError, database_url, open_database
 from ..storage.models import Crawl
 
@@ -86,6 +87,7 @@ class Command(ScrapyCommand):
         except DatabaseError as exc:
             raise UsageError(str(exc), print_help=False) from None
         failed = False
+        own = own_shop(self.settings) if any(rule.match == "undercut" for rule in config.rules) else None
         try:
             query = select(Crawl).where(Crawl.crawl_id == crawl_id).order_by(Crawl.started_at, Crawl.id)
             if site:
@@ -100,7 +102,9 @@ class Command(ScrapyCommand):
                 if crawl_is_suspect(crawl):
                     print(f"{where}: status {crawl.status}, no alerts sent")
                     continue
-                digests = crawl_digests(engine, config.rules, crawl.site, crawl.crawl_id)
+                digests = crawl_digests(
+                    engine, config.rules, crawl.site, crawl.crawl_id, own=own, matches_file=matches_path(self.settings)
+                )
                 if not digests:
                     print(f"{where}: no change matches a rule")
                 for digest in digests:

@@ -2,7 +2,8 @@
 
 - ``scrapy export``: each shop's newest crawl (and its newest finished one, which ``latest/``
   shows, when that is another crawl), then ``master.xlsx`` and ``compare.csv`` (the same product
-  across shops, with the controls of ``MATCHES_FILE`` / ``config/matches.csv``).
+  across shops, with the controls of ``MATCHES_FILE`` / ``config/matches.csv``, and the price
+  position of the own shop: ``OWN_CATALOG`` or ``own_site``).
 - ``scrapy export --site S``: the same for one shop; ``--crawl ID``: that crawl (of every shop
   that has it, or of ``--site``); ``--all``: every stored crawl.
 
@@ -19,7 +20,7 @@ from scrapy.exceptions import UsageError
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from ..exports.compare_export import matches_path
+from ..exports.compare_export import matches_path, own_shop
 from ..exports.tree import crawl_dir, latest_finished_crawl, write_crawl_exports, write_master
 from ..storage.db import DatabaseError, database_url, open_database
 from ..storage.models import Crawl
@@ -67,7 +68,8 @@ class Command(ScrapyCommand):
                     self.exitcode = 1
                     continue
                 print(f"{site} {crawl_id}: {crawl_dir(exports_dir, site, crawl_id)}")
-            print(f"master workbook: {write_master(engine, exports_dir, matches_path(self.settings))}")
+            master = write_master(engine, exports_dir, matches_path(self.settings), own_shop(self.settings))
+            print(f"master workbook: {master}")
         finally:
             engine.dispose()
 

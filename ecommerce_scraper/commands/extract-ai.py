@@ -27,6 +27,7 @@ from tqdm import tqdm
 from ..ai.cache import DatabaseAnswerCache
 from ..ai.llm import LLMExtractor
 from ..ai.prompt import product_text
+from ..exports.compare_export import matches_path, own_shop
 from ..exports.tree import write_crawl_exports, write_master
 from ..pipelines.attributes import llm_config, merge_answer, rule_extraction
 from ..storage.db import DatabaseError, database_url, open_database
@@ -80,7 +81,8 @@ class Command(ScrapyCommand):
                 for site, crawl_id in crawls_to_export(engine, opts.site, None, every=False):
                     write_crawl_exports(engine, exports_dir, site, crawl_id)
                     print(f"{site} {crawl_id}: files written again")
-                print(f"master workbook: {write_master(engine, exports_dir)}")
+                master = write_master(engine, exports_dir, matches_path(self.settings), own_shop(self.settings))
+                print(f"master workbook: {master}")
         finally:
             engine.dispose()
 

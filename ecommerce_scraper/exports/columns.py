@@ -62,6 +62,8 @@ class Column:
     link: bool = False
     #: Excel: column width in characters; ``None`` chooses by kind.
     width: int | None = None
+    #: Excel: each cell's background by its row, a key of ``xlsxfile.FILL_COLOURS`` (else the row's).
+    fill: Callable[[Any], str | None] | None = None
 
 
 def value_of(row: Any, key: str) -> Any:

@@ -24,7 +24,7 @@ from twisted.internet.threads import deferToThread
 
 from .. import signals as project_signals
 from ..storage.db import database_url, open_database
-from .compare_export import matches_path
+from .compare_export import matches_path, own_shop
 from .tree import write_crawl_exports, write_master
 
 logger = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ class CrawlExports:
 
     def _write_master(self) -> None:
         try:
-            path = write_master(self.engine, self.exports_dir, self.matches_file)
+            path = write_master(self.engine, self.exports_dir, self.matches_file, own_shop(self.crawler.settings))
         except Exception:
             logger.exception("could not write the master workbook")
             return

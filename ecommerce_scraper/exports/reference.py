@@ -6,6 +6,7 @@ from the files (a test compares them).
 
 from __future__ import annotations
 
+from ..matching.compare import COMPARE_COLUMNS
 from .columns import (
     DIFF_COLUMNS,
     FULL_COLUMNS,
@@ -16,8 +17,8 @@ from .columns import (
     VARIANT_COLUMNS,
     markdown_table,
 )
-from ..matching.compare import COMPARE_COLUMNS
 from .compare_export import compare_sheet_columns
+from .position_sheets import MOST_EXPENSIVE_COLUMNS, POSITION_COLUMNS
 
 _FILES = (
     ("full.csv, and the Products sheet of <site>.xlsx", "One row per product of the crawl.", FULL_COLUMNS),
@@ -45,9 +46,27 @@ _FILES = (
     ),
     (
         "the Compare sheet of master.xlsx (when a product is matched at two shops or more)",
-        "One row per matched product; one price column per shop that has one (named after the shop,"
-        " here `<site>`).",
+        "One row per matched product; one price column per shop that has one (named after the shop, here `<site>`).",
         compare_sheet_columns(["<site>"]),
+    ),
+    (
+        "the Compare sheet with an own shop (`own_site` in config/sites.json, or `OWN_CATALOG`)",
+        "Your price first (named after your shop, here `<own>`), then the gap to the cheapest competitor;"
+        " each price cell coloured by the shop's stock (green in stock, red out of stock, amber backorder or"
+        " preorder, grey unknown; the legend is a note on the header).",
+        compare_sheet_columns(["<own>", "<site>"], "<own>"),
+    ),
+    (
+        "the Position sheet of master.xlsx (with an own shop)",
+        "One row per competitor that shares a priced product with you (`matching/position.py` defines the"
+        " figures: exact Decimals, rounded once to two places, half up).",
+        POSITION_COLUMNS,
+    ),
+    (
+        "the Most expensive sheet of master.xlsx (with an own shop)",
+        "The products where you are the most expensive shop and more than 10 % above the cheapest"
+        " competitor, the biggest gap first.",
+        MOST_EXPENSIVE_COLUMNS,
     ),
 )
 

@@ -49,6 +49,7 @@ from ..monitors.present import health_rows
 from ..storage.models import Crawl
 from ..storage.progress import CrawlLine, crawl_line
 from .csvfile import atomic_open
+from .report_across import AcrossShops
 from .report_charts import histogram_svg, history_svg
 from .report_figures import BUCKETS, HistoryPoint, Listed
 from .report_queries import collect_changes, collect_products, crawl_history, fill_removed, is_first_crawl
@@ -228,9 +229,10 @@ def _shop_entries(engine: Engine, exports: Path) -> list[ShopEntry]:
     return entries
 
 
-def write_index(engine: Engine, exports_dir: str | os.PathLike[str]) -> Path:
+def write_index(engine: Engine, exports_dir: str | os.PathLike[str], across: AcrossShops | None = None) -> Path:
     """Write ``exports/index.html``: every shop's last crawl (status, time, products, changes)
-    with links to ``<site>/latest/report.html``, the last crawl's own report and ``master.xlsx``."""
+    with links to ``<site>/latest/report.html``, the last crawl's own report and ``master.xlsx``;
+    and the "Across shops" panel when products are matched (``across``: :mod:`.report_across`)."""
     exports = Path(exports_dir)
     entries = _shop_entries(engine, exports)
     html = (
@@ -243,6 +245,7 @@ def write_index(engine: Engine, exports_dir: str | os.PathLike[str]) -> Path:
             attention=sum(1 for entry in entries if entry.crawl.status not in ("finished", "running")),
             running=sum(1 for entry in entries if entry.progress is not None),
             duration=duration,
+            across=across if across is not None and across.matched else None,
         )
     )
     return _write(exports / INDEX_NAME, html)

@@ -40,9 +40,9 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from ..matching.position import PricePosition, price_position
 from ..monitors.present import health_label
 from ..storage.models import Crawl, Export
-from .compare_export import compare_sheet_columns, compare_sheet_rows, write_compare
 from .columns import (
     DIFF_COLUMNS,
     FULL_COLUMNS,
@@ -55,8 +55,18 @@ from .columns import (
     change_direction,
     variant_rows,
 )
+from .compare_export import (
+    Comparison,
+    OwnShop,
+    compare_sheet_columns,
+    compare_sheet_notes,
+    compare_sheet_rows,
+    write_compare,
+)
 from .csvfile import CSV_ENCODING, CsvRowWriter, atomic_open, write_csv
+from .position_sheets import write_position_sheets
 from .report import write_index, write_report
+from .report_across import AcrossShops, across_shops
 from .stored import (
     LATEST,
     MASTER_NAME,
@@ -248,32 +258,78 @@ def _last_crawls(session: Session) -> dict[str, Any]:
 
 
 def _write_comparison(
-    engine: Engine, exports_dir: str | os.PathLike[str], matches_file: str | os.PathLike[str] | None
-) -> tuple[tuple[tuple[Column, ...], list[dict[str, Any]]] | None, _Written | None]:
-    """``compare.csv``, and the Compare sheet's columns and rows (``None`` without a match group).
+    engine: Engine,
+    exports_dir: str | os.PathLike[str],
+    matches_file: str | os.PathLike[str] | None,
+    own: OwnShop | None,
+) -> tuple[Comparison | None, _Written | None]:
+    """``compare.csv`` and the comparison the Compare sheet shows (``None`` on failure).
 
     A failure is logged once and gives neither: master.xlsx and index.html go on without them."""
     try:
-        path, comparison, rows = write_compare(engine, exports_dir, matches_file)
-        sheet = None
-        if comparison.groups:
-            sites, sheet_rows = compare_sheet_rows(comparison)
-            sheet = (compare_sheet_columns(sites), sheet_rows)
+        path, comparison, rows = write_compare(engine, exports_dir, matches_file, own)
     except Exception:
         logger.exception("could not match products across shops: compare.csv not written")
         return None, None
-    return sheet, _Written("compare_csv", path, rows)
+    return comparison, _Written("compare_csv", path, rows)
+
+
+@dataclass
+class _CompareSheets:
+    columns: tuple[Column, ...]
+    rows: list[dict[str, Any]]
+    position: PricePosition | None
+
+
+def _compare_sheets(comparison: Comparison | None) -> _CompareSheets | None:
+    """The Compare sheet's columns and rows and the price position, made before the workbook opens
+    (``None`` without a match group; a failure is logged and costs these sheets only)."""
+    if comparison is None or not comparison.groups:
+        return None
+    try:
+        sites, rows = compare_sheet_rows(comparison)
+        own_site = comparison.own_site
+        position = price_position(comparison.groups, comparison.states, own_site) if own_site is not None else None
+        return _CompareSheets(compare_sheet_columns(sites, own_site), rows, position)
+    except Exception:
+        logger.exception("could not compare prices across shops: no Compare sheet")
+        return None
+
+
+def _across(comparison: Comparison | None, sheets: _CompareSheets | None) -> AcrossShops | None:
+    """index.html's "Across shops" figures; a failure is logged and costs the panel only."""
+    if comparison is None or not comparison.groups:
+        return None
+    try:
+        return across_shops(comparison, sheets.position if sheets is not None else None)
+    except Exception:
+        logger.exception("could not compare prices across shops: no panel in index.html")
+        return None
+
+
+def _write_compare_sheets(book: XlsxWriter, sheets: _CompareSheets | None) -> None:
+    """Compare; Position and Most expensive with an own shop."""
+    if sheets is None:
+        return
+    book.sheet("Compare", sheets.columns, sheets.rows, notes=compare_sheet_notes(sheets.columns))
+    if sheets.position is not None:
+        write_position_sheets(book, sheets.position)
 
 
 def write_master(
-    engine: Engine, exports_dir: str | os.PathLike[str], matches_file: str | os.PathLike[str] | None = None
+    engine: Engine,
+    exports_dir: str | os.PathLike[str],
+    matches_file: str | os.PathLike[str] | None = None,
+    own: OwnShop | None = None,
 ) -> Path:
     """``exports/master.xlsx``: Summary, one sheet per shop (its latest finished crawl's
     products), All changes (each shop's last crawl's changes), Compare (when products of two
-    shops or more are matched); with ``exports/compare.csv`` before it (``matches_file``: the
-    manual controls, default :func:`.compare_export.matches_path`), ``exports/index.html`` after."""
+    shops or more are matched; with ``own``, the user's shop, Position and Most expensive too);
+    with ``exports/compare.csv`` before it (``matches_file``: the manual controls, default
+    :func:`.compare_export.matches_path`), ``exports/index.html`` after."""
     path = Path(exports_dir) / MASTER_NAME
-    compare_sheet, compare_file = _write_comparison(engine, exports_dir, matches_file)
+    comparison, compare_file = _write_comparison(engine, exports_dir, matches_file, own)
+    compare_sheets = _compare_sheets(comparison)
     with Session(engine) as session:
         last = _last_crawls(session)
     sites = sorted(last)
@@ -303,8 +359,7 @@ def write_master(
         ]
         if proxy_rows:
             book.sheet("Proxies", PROXY_COLUMNS, proxy_rows)
-        if compare_sheet is not None:
-            book.sheet("Compare", *compare_sheet)
+        _write_compare_sheets(book, compare_sheets)
         for summary, finished in summaries:
             crawl = last[summary.site]
             counts = change_counts(engine, summary.site, crawl.crawl_id)
@@ -335,5 +390,6 @@ def write_master(
         proxies_path = Path(exports_dir) / PROXY_STATS_NAME
         written.append(_Written("proxy_stats_csv", proxies_path, write_csv(proxies_path, PROXY_COLUMNS, proxy_rows)))
     _record(engine, None, None, written)
-    write_index(engine, exports_dir)  # the page that links every shop's report, and this workbook
+    # the page that links every shop's report and this workbook, with the comparison's panel
+    write_index(engine, exports_dir, _across(comparison, compare_sheets))
     return path

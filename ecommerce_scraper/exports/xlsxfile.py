@@ -29,7 +29,8 @@ Cells by column kind (:mod:`.columns`):
 - Every sheet: bold header, frozen first row, autofilter over the data, column widths by kind
   (capped), printed landscape and one page wide with the header on every page, and with
   ``highlight`` rows whose callable answers ``"down"`` filled green, ``"up"`` filled red (price
-  drops/rises on the Changes sheets).
+  drops/rises on the Changes sheets). A column with a ``fill`` colours its own cells instead
+  (stock on the Compare sheet: :data:`FILL_COLOURS`), and ``notes`` put a note on header cells.
 
 The workbook is assembled in a private temporary folder and copied to its target when it is
 complete. Writing to a path is atomic (see :func:`.csvfile.atomic_open`): the workbook appears
@@ -44,7 +45,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
@@ -96,8 +97,15 @@ MAX_WIDTH = 60
 
 HEADER_STYLE: dict[str, Any] = {"bold": True}
 LINK_STYLE: dict[str, Any] = {"font_color": "#0563C1", "underline": 1}
-# Excel's own "Good" (green) and "Bad" (red) cell colours.
-FILL_COLOURS: dict[str, str] = {"down": "#C6EFCE", "up": "#FFC7CE"}
+# Excel's own "Good" (green), "Bad" (red) and "Neutral" (amber) cell colours, and a light grey.
+FILL_COLOURS: dict[str, str] = {
+    "down": "#C6EFCE",
+    "up": "#FFC7CE",
+    "in_stock": "#C6EFCE",
+    "out_of_stock": "#FFC7CE",
+    "backorder": "#FFEB9C",
+    "unknown": "#E7E6E6",
+}
 
 _ILLEGAL_XML_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _BAD_TITLE_CHARS = re.compile(r"[\[\]:*?/\\]")
@@ -187,6 +195,7 @@ class SheetWriter:
         highlight: Highlight | None = None,
         currency: str | None = None,
         max_links: int = MAX_HYPERLINKS_PER_SHEET,
+        notes: Mapping[str, str] | None = None,
     ) -> None:
         self.columns = tuple(columns)
         self.rows = 0
@@ -210,10 +219,12 @@ class SheetWriter:
         worksheet.repeat_rows(0)
         for index, column in enumerate(self.columns):
             worksheet.write_string(0, index, column.name, styles.header)
+            if notes and column.name in notes:  # before the data rows: a streamed row can't be written again
+                worksheet.write_comment(0, index, notes[column.name])
         # Data rows go to the sheet's row file as XML (.xlsxstream), one string per row.
         self._stream = RowStream(worksheet, len(self.columns), self._spool)
         self._plan = [
-            (column.get, self._writer(column), letters)
+            (column.get, self._writer(column), letters, column.fill)
             for column, letters in zip(self.columns, self._stream.letters, strict=True)
         ]
 
@@ -223,21 +234,21 @@ class SheetWriter:
             raise RuntimeError("sheet already finished")
         if self.rows + 1 >= MAX_ROWS:
             raise ValueError(f"more rows than an Excel sheet holds ({MAX_ROWS - 1} after the header)")
-        fill = self._highlight(row) if self._highlight else None
-        fill = fill if fill in FILL_COLOURS else None
+        fill = _known_fill(self._highlight(row)) if self._highlight else None
         currency = self._currency or _text_or_none(value_of(row, "currency"))
         self.rows += 1  # the header is row 0
         number = self.rows
         suffix = str(number + 1)
         cells: list[str] = []
-        for index, (get, write, letters) in enumerate(self._plan):
+        for index, (get, write, letters, fill_of) in enumerate(self._plan):
             value = get(row)
+            cell_fill = fill if fill_of is None else _known_fill(fill_of(row))
             if value is not None:
-                cell = write(letters + suffix, number, index, value, fill, currency)
+                cell = write(letters + suffix, number, index, value, cell_fill, currency)
                 if cell is not None:
                     cells.append(cell)
-            elif fill is not None:  # a highlighted row is coloured across, empty cells included
-                cells.append(blank_cell(letters + suffix, self._styles.attribute(fill=fill)))
+            elif cell_fill is not None:  # a highlighted row is coloured across, empty cells included
+                cells.append(blank_cell(letters + suffix, self._styles.attribute(fill=cell_fill)))
         self._stream.write(number, cells)
 
     def extend(self, rows: Iterable[Any]) -> int:
@@ -336,6 +347,10 @@ def _linkable(text: str) -> bool:
     return not _WHITESPACE.search(text) and not _ILLEGAL_XML_CHARS.search(text)
 
 
+def _known_fill(fill: str | None) -> str | None:
+    return fill if fill in FILL_COLOURS else None
+
+
 def _text_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
@@ -386,9 +401,16 @@ class XlsxWriter:
         self._folder.cleanup()
 
     def add_sheet(
-        self, title: str, columns: Sequence[Column], *, highlight: Highlight | None = None, currency: str | None = None
+        self,
+        title: str,
+        columns: Sequence[Column],
+        *,
+        highlight: Highlight | None = None,
+        currency: str | None = None,
+        notes: Mapping[str, str] | None = None,
     ) -> SheetWriter:
-        """A new sheet to append rows to (several may be filled at the same time)."""
+        """A new sheet to append rows to (several may be filled at the same time); ``notes``: column
+        name -> the note on its header cell."""
         if self._closed or self._workbook is None:
             raise RuntimeError("workbook already closed")
         worksheet = self._workbook.add_worksheet(self._unique_title(sheet_title(title)))
@@ -400,6 +422,7 @@ class XlsxWriter:
             highlight=highlight,
             currency=currency,
             max_links=self._max_links,
+            notes=notes,
         )
         self._sheets.append(sheet)
         return sheet
@@ -423,9 +446,10 @@ class XlsxWriter:
         *,
         highlight: Highlight | None = None,
         currency: str | None = None,
+        notes: Mapping[str, str] | None = None,
     ) -> int:
         """A whole sheet from ``rows`` (consumed one by one); returns the data rows written."""
-        sheet = self.add_sheet(title, columns, highlight=highlight, currency=currency)
+        sheet = self.add_sheet(title, columns, highlight=highlight, currency=currency, notes=notes)
         sheet.extend(rows)
         return sheet.finish()
 

@@ -5,6 +5,8 @@
 - :mod:`.matcher`: groups of products of different shops (pins, GTIN, brand + line + colour),
   the manual controls of ``config/matches.csv``, re-matching after changes.
 - :mod:`.compare`: ``compare.csv`` rows, each group's cheapest shop and price spread.
+- :mod:`.own_catalog`: ``OWN_CATALOG``'s CSV (the user's own shop, not crawled) as product states.
+- :mod:`.position`: the user's price position against each competitor, from any groups and states.
 
 A pure library: nothing here reads the database. :mod:`..exports.compare_export` feeds it every
 shop's current products and writes ``compare.csv`` and master.xlsx's Compare sheet.
