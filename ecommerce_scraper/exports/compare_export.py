@@ -1,7 +1,8 @@
 """``exports/compare.csv`` and the master workbook's Compare sheet: the same product across shops.
 
 Every shop's current products (the ``products`` rows not marked removed: ``removed_at`` is empty),
-their stored states grouped by :mod:`..matching.matcher` with the manual controls of
+each colour of a page of colour variants on its own (:mod:`..matching.units`), their stored
+states grouped by :mod:`..matching.matcher` with the manual controls of
 ``MATCHES_FILE`` (a Scrapy setting, else the environment; else ``config/matches.csv`` when it
 exists), written as :mod:`..matching.compare` describes. Only groups of two shops or more are
 written. Rebuilt with ``master.xlsx`` (:func:`.tree.write_master`): once per process after its
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 from ..matching.compare import summarize, write_compare_csv
 from ..matching.identity import ProductKey, identity_of, yarn_value
 from ..matching.matcher import MatchControls, MatchGroup, load_controls, match_products
+from ..matching.units import expand
 from ..storage.models import Product
 from .cells import to_decimal
 from .columns import Column, text_of
@@ -58,8 +60,9 @@ class Comparison:
 
 
 def compare_stored(engine: Engine, controls: MatchControls | None = None) -> Comparison:
-    """Match every shop's current products (groups of at least two shops only)."""
-    states = list(current_states(engine))
+    """Match every shop's current products, colour variants one by one (:mod:`..matching.units`;
+    groups of at least two shops only; ``states`` are the members' unit states, by unit key)."""
+    states = list(expand(current_states(engine)))
     groups = [
         group for group in match_products(states, controls) if len({site for site, _ in group.keys}) >= 2
     ]
