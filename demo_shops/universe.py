@@ -25,7 +25,7 @@ from typing import Literal
 from .catalog_content import _BRANDS_YARN, _COLOURS, _SHADES, _TWO_SIZE_LINES, _YARN_LINES
 from .draws import ean13, rng_for, shop_price, slugify
 
-#: What a yarn slot of a catalog needs: any page, a single product, or a page of at least four colours.
+#: What a yarn slot of a catalog needs: any page, a single product, or a page of four colours.
 Need = Literal["any", "single", "variants"]
 
 COLOURS_PER_ROUND = 12
@@ -172,5 +172,7 @@ def yarn_pages(site: str, products: int, seed: int, needs: tuple[Need | None, ..
                     break
                 waiting.append(page)
         assert found is not None  # the source never ends
+        if need == "variants":  # the special page of exactly four colours (its first four)
+            found = YarnPage(found.family, found.colours[:4], True)
         out.append(found)
     return tuple(out)
