@@ -1,5 +1,9 @@
 """Grouping the same product across shops.
 
+What is grouped are units (:mod:`.units`): a product, or one colour of a page selling its colours
+as variants, so "product" below means a unit and a product key a unit key (a pin names a variant
+as ``<product_id>#<variant sku>``).
+
 Evidence, strongest first; every link joins two products of different shops:
 
 1. ``pinned``: a ``pin`` row of the controls file forces two products into one group (confidence 1.0).
