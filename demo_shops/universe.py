@@ -19,7 +19,7 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Literal
 
 from .catalog_content import _BRANDS_YARN, _COLOURS, _SHADES, _TWO_SIZE_LINES, _YARN_LINES
@@ -45,13 +45,13 @@ class Family:
     fibres: tuple[tuple[int, str], ...]
     needles: tuple[str, str]
 
-    @property
+    @cached_property
     def key(self) -> str:
         return f"{slugify(self.brand)}/{slugify(self.line)}/{self.weight}g"
 
     def rrp(self, seed: int) -> Decimal:
         """The brand's recommended price; shops set theirs around it."""
-        return shop_price(rng_for(seed, "rrp", self.key), 3, 14)
+        return _rrp(self.key, seed)
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,11 @@ class YarnPage:
     family: Family
     colours: tuple[Colour, ...]
     variants: bool
+
+
+@lru_cache(maxsize=1024)
+def _rrp(key: str, seed: int) -> Decimal:
+    return shop_price(rng_for(seed, "rrp", key), 3, 14)
 
 
 def colour(code: int) -> Colour:
