@@ -29,6 +29,13 @@ from .draws import ean13, rng_for, shop_price, slugify
 Need = Literal["any", "single", "variants"]
 
 COLOURS_PER_ROUND = 12
+#: The families first in every pool (brand, line, ball weight): one line in two ball sizes, one
+#: line name of two brands (same weight and length).
+_TRAPS = (
+    ("Drops", "Merino Extra Fine", 50),
+    ("Drops", "Merino Extra Fine", 100),
+    ("Lana Grossa", "Merino Extra Fine", 50),
+)
 #: The chance a shop carries a family in a round, and that it sells it as one page of variants.
 CARRY_SHARE = 0.6
 VARIANT_PAGE_SHARE = 0.35
@@ -105,19 +112,10 @@ def families(seed: int) -> tuple[Family, ...]:
             every.append(Family(brand, line, weight, length, fibres, needles))
             if line in _TWO_SIZE_LINES:
                 every.append(Family(brand, line, weight * 2, length * 2, fibres, needles))
-    traps = [
-        Family(brand, "Merino Extra Fine", weight, length, fibres, needles)
-        for brand, (_, fibres, weight, length, needles) in (("Drops", _YARN_LINES[0]), ("Lana Grossa", _YARN_LINES[0]))
-    ]
-    traps.insert(1, Family("Drops", traps[0].line, traps[0].weight * 2, traps[0].length * 2, *_fibres_needles(0)))
+    traps = [next(family for family in every if (family.brand, family.line, family.weight) == t) for t in _TRAPS]
     rest = [family for family in every if family not in traps]
     rng_for(seed, "families").shuffle(rest)
     return (*traps, *rest)
-
-
-def _fibres_needles(line: int) -> tuple[tuple[tuple[int, str], ...], tuple[str, str]]:
-    _, fibres, _, _, needles = _YARN_LINES[line]
-    return fibres, needles
 
 
 def pool(products: int, seed: int) -> tuple[Family, ...]:
