@@ -121,3 +121,13 @@ def score(
         for a, b in pairs:
             per_shops[tuple(sorted((a[0], b[0])))][kind] += 1  # type: ignore[index]
     return Scores(predicted, true, gtin_true, dict(per_shops))
+
+
+def assert_meets_goal(scores: Scores, *, min_pairs: int, min_gtin_pairs: int) -> None:
+    """Issue 15's goal: pairwise precision >= 0.99, recall >= 0.95, every GTIN-bearing pair matched
+    (on at least ``min_pairs`` true pairs, ``min_gtin_pairs`` of them with GTINs: never vacuous)."""
+    true_pairs, gtin_pairs = len(scores.true), len(scores.gtin_true)
+    assert true_pairs >= min_pairs and gtin_pairs >= min_gtin_pairs, f"too little overlap to measure: {scores}"
+    assert scores.precision >= 0.99, str(scores)
+    assert scores.recall >= 0.95, str(scores)
+    assert scores.gtin_coverage == 1.0, str(scores)

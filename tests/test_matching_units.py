@@ -18,8 +18,7 @@ from ecommerce_scraper.matching.units import (
     units_of,
 )
 
-CONTRACT = ["match_id", "site", "product_id", "url", "name", "price", "regular_price", "availability"]
-CONTRACT += ["confidence", "reason"]
+from .test_matching_groups import CONTRACT, product
 
 
 def variant(sku, name, price, options=None, availability="in_stock"):
@@ -33,22 +32,11 @@ def variant(sku, name, price, options=None, availability="in_stock"):
     }
 
 
-def page(site, product_id, name, variants, brand="Drops", **attributes):
-    return {
-        "site": site,
-        "product_id": product_id,
-        "url": f"https://{site}.example/p/{product_id}",
-        "name": name,
-        "brand": brand,
-        "sku": f"{product_id}-SKU",
-        "gtin": None,
-        "price": min(v["price"] for v in variants) if variants else "4.00",
-        "regular_price": None,
-        "availability": "in_stock",
-        "attributes": {"Βάρος": "50 γρ.", **attributes},
-        "ai": {"weight_g": {"value": 50, "source": "structured"}},  # as the attributes pipeline reads the table
-        "variants": variants,
-    }
+def page(site, product_id, name, variants, **attributes):
+    state = product(site, product_id, name, price=min(v["price"] for v in variants) if variants else "4.00")
+    state["attributes"] = {"Βάρος": "50 γρ.", **attributes}
+    state["ai"] = {"weight_g": {"value": 50, "source": "structured"}}  # as the attributes pipeline reads the table
+    return {**state, "sku": f"{product_id}-SKU", "variants": variants}
 
 
 def colours_page():
