@@ -3,6 +3,12 @@
 A catalog is a pure function of (site, products, day, seed). Day ``d + 1`` changes some
 prices and stock, adds products and removes others, always the same way, so tests and
 benchmarks can compare what a spider crawled with what the shop really holds.
+
+The seven shops sell overlapping real products: their yarns are pages of one shared universe
+(:mod:`.universe`, written each shop's way by :mod:`.yarns`), their tools and notions come from
+one list of (type, brand, material) and (item, brand); every product or colour variant knows the
+real product it is (``real``), from which :mod:`.truth` makes ``demo catalog``'s ``match_group``.
+Slots 0-5 are the special products every catalog has (``IDX_*``).
 """
 
 from __future__ import annotations
