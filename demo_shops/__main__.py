@@ -10,15 +10,21 @@ from collections.abc import Iterator
 from .catalog import PROFILES, build_catalog
 from .server import serve
 from .stores import store_for
+from .truth import match_groups
 
 
 def catalog_lines(site: str, products: int, day: int, seed: int, base_url: str) -> Iterator[str]:
-    """``demo catalog``'s output: the shop's true products, one JSON document a line."""
+    """``demo catalog``'s output: the shop's true products, one JSON document a line, with their
+    ``match_group`` (:mod:`.truth`; on a page of colour variants, each variant's)."""
     catalog = build_catalog(site, products, day, seed)
     store = store_for(catalog)
     store_url = base_url.rstrip("/") + f"/{site}/"
     for product in catalog.products:
-        yield json.dumps(store.truth(product, store_url), ensure_ascii=False)
+        truth = store.truth(product, store_url)
+        truth["match_group"], variant_groups = match_groups(product, products, day, seed)
+        for variant, group in zip(truth["variants"], variant_groups, strict=True):
+            variant["match_group"] = group
+        yield json.dumps(truth, ensure_ascii=False)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,28 +3,25 @@
 A catalog is a pure function of (site, products, day, seed). Day ``d + 1`` changes some
 prices and stock, adds products and removes others, always the same way, so tests and
 benchmarks can compare what a spider crawled with what the shop really holds.
+
+The seven shops sell overlapping real products: their yarns are pages of one shared universe
+(:mod:`.universe`, written each shop's way by :mod:`.yarns`), their tools and notions come from
+one list of (type, brand, material) and (item, brand); every product or colour variant knows the
+real product it is (``real``), from which :mod:`.truth` makes ``demo catalog``'s ``match_group``.
+Slots 0-5 are the special products every catalog has (``IDX_*``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import random
+import itertools
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import lru_cache
 
-from .catalog_content import (
-    _BRANDS_TOOLS,
-    _BRANDS_YARN,
-    _COLOURS,
-    _FIBRE_EL,
-    _NEEDLE_SIZES,
-    _NOTION_ITEMS,
-    _TOOLS,
-    _YARN_LINES,
-)
-
-CENT = Decimal("0.01")
+from .catalog_content import _BRANDS_TOOLS, _NEEDLE_SIZES, _NOTION_ITEMS, _TOOLS
+from .draws import ean13, money, rng_for, shop_price, slugify
+from .universe import Need, YarnPage, families, yarn_pages
+from .yarns import Draft, VariantSpec, shows_gtin, yarn_draft
 
 
 @dataclass(frozen=True)
@@ -132,6 +129,7 @@ class DemoVariant:
     price: Decimal | None
     regular_price: Decimal | None
     availability: str | None
+    real: str | None = None  # the real product this variant is (never shown in a page)
 
 
 @dataclass(frozen=True)
@@ -154,6 +152,11 @@ class DemoProduct:
     images: tuple[str, ...]  # paths relative to the shop root
     variants: tuple[DemoVariant, ...] = ()
     stock_qty: int = 0
+    #: The real product a product without variants is, the same key at every shop that sells it
+    #: (:mod:`.universe`; tools ``needles/<type-brand-material>``, notions ``notion/<item-brand>``);
+    #: ``None`` for a page of colour variants (each variant has its own) and the shop's own yarn.
+    #: Never shown in a page: ``demo catalog``'s ``match_group`` is made of it (:mod:`.truth`).
+    real: str | None = None
 
     @property
     def category(self) -> Category:
@@ -199,135 +202,83 @@ IDX_TWO_CATEGORIES = 5
 SPECIAL_COUNT = 6
 
 
-def _rng(*parts: object) -> random.Random:
-    digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
-    return random.Random(int.from_bytes(digest[:8], "big"))
+def _yarn_need(profile: SiteProfile, index: int, seed: int) -> Need | None:
+    """What slot ``index`` needs from the shop's yarn pages (:mod:`.universe`); ``None``: not a yarn slot."""
+    if index == IDX_FORMULA_BAIT:
+        return None  # a yarn of the shop's own, named as bait: no real product
+    if index == IDX_VARIANTS:
+        return "variants"
+    if index in (IDX_ON_SALE, IDX_OUT_OF_STOCK):
+        return "single"
+    if index >= SPECIAL_COUNT and rng_for(seed, profile.site, index, "draft").random() < 0.55:
+        return "any"
+    return None
 
 
-def _money(value: Decimal | float | str) -> Decimal:
-    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+#: Tools come in model lines: once a shop has every (type, brand, material), it takes the next line.
+_TOOL_MODELS = ("", "Zing", "Dreamz", "Nova", "Basix", "Karbonz")
+_MATERIALS = ("Bamboo", "Aluminium", "Birch", "Steel")
 
 
-def _shop_price(rng: random.Random, low: float, high: float) -> Decimal:
-    """A price a shop would set: x.50 or x.90 or x.00."""
-    whole = rng.randint(int(low), int(high))
-    return _money(Decimal(whole) + Decimal(rng.choice(("0.00", "0.50", "0.90", "0.95"))))
+@lru_cache(maxsize=16)
+def _tool_order(site: str, seed: int) -> tuple[tuple[tuple[str, str, str, int] | None, str, str | None], ...]:
+    """Every tool (type, brand, material) and notion (item, brand), in the shop's own order."""
+    every: list[tuple[tuple[str, str, str, int] | None, str, str | None]] = [
+        (tool, brand, material) for tool in _TOOLS for brand in _BRANDS_TOOLS for material in _MATERIALS
+    ]
+    every += [(None, brand, f"{n_el}|{n_en}") for n_el, n_en in _NOTION_ITEMS for brand in _BRANDS_TOOLS]
+    rng_for(seed, site, "tools").shuffle(every)
+    return tuple(every)
 
 
-def _slugify(text: str) -> str:
-    out = []
-    for ch in text.lower():
-        if ch.isascii() and ch.isalnum():
-            out.append(ch)
-        elif out and out[-1] != "-":
-            out.append("-")
-    return "".join(out).strip("-")
-
-
-def _fibres_text(fibres: tuple[tuple[int, str], ...], language: str) -> str:
-    if language == "el":
-        return ", ".join(f"{pct}% {_FIBRE_EL[f]}" for pct, f in fibres)
-    return ", ".join(f"{pct}% {f.capitalize()}" for pct, f in fibres)
-
-
-@dataclass
-class _Draft:
-    """A product before day-by-day changes are applied."""
-
-    kind: str
-    brand: str
-    name: str
-    slug: str
-    description: str
-    attributes: dict[str, str]
-    category_ids: list[int]
-    base_price: Decimal
-    variant_specs: list[tuple[str, dict[str, str], Decimal]]  # (suffix, options, price)
-
-
-def _draft(profile: SiteProfile, index: int, seed: int) -> _Draft:
-    rng = _rng(seed, profile.site, index, "draft")
+def _draft(profile: SiteProfile, index: int, seed: int, page: YarnPage | None, tool_ordinal: int) -> Draft:
+    """The product of slot ``index``: a page of the shop's yarns, the shop's own yarn (slot 0), or
+    its ``tool_ordinal``-th tool or notion (a shop never sells one twice: see :data:`_TOOL_MODELS`)."""
+    rng = rng_for(seed, profile.site, index, "draft")
     el = profile.language == "el"
-    roll = rng.random()
-    if index == IDX_VARIANTS or (index >= SPECIAL_COUNT and roll < 0.55) or index in (0, 2, 3):
-        brand = rng.choice(_BRANDS_YARN)
-        line, fibres, weight, length, (n_min, n_max) = rng.choice(_YARN_LINES)
-        name = f"{'Νήμα ' if el else ''}{brand} {line}"
-        fib = _fibres_text(fibres, profile.language)
-        if el:
-            description = (
-                f"Απαλό νήμα {brand} {line} για πλέξιμο και βελονάκι. Σύνθεση: {fib}. "
-                f"Βάρος: {weight} γρ. Μήκος: {length} μ. Βελόνες: {n_min}-{n_max} mm. "
-                "Πλύσιμο στο χέρι στους 30°C."
-            )
-            attributes = {
-                "Σύνθεση": fib,
-                "Βάρος": f"{weight} γρ.",
-                "Μήκος": f"{length} μ.",
-                "Βελόνες": f"{n_min}-{n_max} mm",
-            }
-        else:
-            description = (
-                f"Soft {brand} {line} yarn for knitting and crochet. Composition: {fib}. "
-                f"Weight: {weight} g. Length: {length} m. Needles: {n_min.replace(',', '.')}–"
-                f"{n_max.replace(',', '.')} mm. Hand wash at 30°C."
-            )
-            attributes = {
-                "Composition": fib,
-                "Weight": f"{weight} g",
-                "Length": f"{length} m",
-                "Needle size": f"{n_min.replace(',', '.')}-{n_max.replace(',', '.')} mm",
-            }
-        fibre_main = fibres[0][1]
-        leaf = 13 if fibre_main == "mohair" else 12 if fibre_main in ("cotton", "linen") else 11
-        base = _shop_price(rng, 3, 14)
-        variants: list[tuple[str, dict[str, str], Decimal]] = []
-        if index == IDX_VARIANTS or rng.random() < 0.35:
-            colour_key = "Χρώμα" if el else "Colour"
-            count = 4 if index == IDX_VARIANTS else rng.randint(2, 8)
-            for c_el, c_en, code in rng.sample(_COLOURS, count):
-                # Hand-dyed and premium shades cost more: variants are priced differently.
-                extra = Decimal(rng.choice(("0", "0", "0.50", "1.00", "1.50")))
-                colour = c_el if el else c_en
-                variants.append((f"{code}", {colour_key: f"{colour} {code}"}, _money(base + extra)))
-            if index == IDX_VARIANTS and len({v[2] for v in variants}) == 1:
-                suffix, options, price = variants[-1]
-                variants[-1] = (suffix, options, _money(price + 1))
-        return _Draft("yarn", brand, name, _slugify(f"{brand} {line}"), description, attributes, [leaf], base, variants)
-    if roll < 0.85:
-        kind, n_el, n_en, cat = rng.choice(_TOOLS)
-        brand = rng.choice(_BRANDS_TOOLS)
-        material = rng.choice(("Bamboo", "Aluminium", "Birch", "Steel"))
-        name = f"{n_el if el else n_en} {brand} {material}"
-        base = _shop_price(rng, 4, 22)
+    if page is not None:
+        show = shows_gtin(profile.site, index, seed, index < SPECIAL_COUNT)
+        return yarn_draft(profile.site, profile.language, index, page, seed, show_gtin=show)
+    if index == IDX_FORMULA_BAIT:
+        own = YarnPage(rng.choice(families(seed)), (), True)
+        return yarn_draft(profile.site, profile.language, index, own, seed, show_gtin=False)
+    order = _tool_order(profile.site, seed)
+    cycle, position = divmod(tool_ordinal, len(order))
+    tool, brand, what = order[position]
+    model = _TOOL_MODELS[cycle] if cycle < len(_TOOL_MODELS) else f"Series {cycle}"
+    maker = f"{brand} {model}".strip()
+    if tool is not None and what is not None:
+        kind, n_el, n_en, cat = tool
+        material = what
+        name = f"{n_el if el else n_en} {maker} {material}"
+        base = shop_price(rng, 4, 22)
         size_key = "Μέγεθος" if el else "Size"
         count = rng.randint(2, 8)
         sizes = sorted(rng.sample(_NEEDLE_SIZES, count), key=lambda s: float(s.replace(",", ".")))
         variants = [
-            (
+            VariantSpec(
                 s.replace(",", ""),
                 {size_key: f"{s if el else s.replace(',', '.')} mm"},
-                _money(base + Decimal(i) * Decimal("0.50")),
+                money(base + Decimal(i) * Decimal("0.50")),
             )
             for i, s in enumerate(sizes)
         ]
         if el:
-            description = f"{n_el} {brand} από {material.lower()}. Διαθέσιμα μεγέθη: {', '.join(sizes)} mm."
+            description = f"{n_el} {maker} από {material.lower()}. Διαθέσιμα μεγέθη: {', '.join(sizes)} mm."
         else:
             description = (
-                f"{n_en} by {brand}, {material.lower()}. Sizes: {', '.join(s.replace(',', '.') for s in sizes)} mm."
+                f"{n_en} by {maker}, {material.lower()}. Sizes: {', '.join(s.replace(',', '.') for s in sizes)} mm."
             )
         attributes = {("Υλικό" if el else "Material"): material}
-        return _Draft(
-            kind, brand, name, _slugify(f"{n_en} {brand} {material}"), description, attributes, [cat], base, variants
-        )
-    brand = rng.choice(_BRANDS_TOOLS)
-    n_el, n_en = rng.choice(_NOTION_ITEMS)
-    name = f"{n_el if el else n_en} {brand}"
+        slug = slugify(f"{n_en} {maker} {material}")
+        return Draft(kind, brand, name, slug, description, attributes, [cat], base, variants, real=f"{kind}/{slug}")
+    n_el, _, n_en = (what or "|").partition("|")
+    name = f"{n_el if el else n_en} {maker}"
     description = (
-        f"{n_el} της {brand}, απαραίτητο αξεσουάρ πλεκτικής." if el else f"{n_en} by {brand}, a knitter's essential."
+        f"{n_el} της {maker}, απαραίτητο αξεσουάρ πλεκτικής." if el else f"{n_en} by {maker}, a knitter's essential."
     )
-    return _Draft("notion", brand, name, _slugify(f"{n_en} {brand}"), description, {}, [40], _shop_price(rng, 2, 9), [])
+    slug = slugify(f"{n_en} {maker}")
+    return Draft("notion", brand, name, slug, description, {}, [40], shop_price(rng, 2, 9), [], real=f"notion/{slug}")
 
 
 def _present(profile: SiteProfile, index: int, products: int, day: int, seed: int) -> bool:
@@ -337,17 +288,17 @@ def _present(profile: SiteProfile, index: int, products: int, day: int, seed: in
         return index < products + added_per_day * (day - 1)
     if index < SPECIAL_COUNT:
         return True
-    return not any(_rng(seed, profile.site, index, "removed", d).random() < 0.02 for d in range(2, day + 1))
+    return not any(rng_for(seed, profile.site, index, "removed", d).random() < 0.02 for d in range(2, day + 1))
 
 
 def _day_state(profile: SiteProfile, index: int, day: int, seed: int) -> tuple[Decimal, bool, int]:
     """(price factor, on sale, stock roll) after the changes of days 2..day."""
-    rng = _rng(seed, profile.site, index, "base")
+    rng = rng_for(seed, profile.site, index, "base")
     factor = Decimal(1)
     on_sale = rng.random() < 0.2
     stock_roll = rng.randint(0, 99)
     for d in range(2, day + 1):
-        r = _rng(seed, profile.site, index, "day", d)
+        r = rng_for(seed, profile.site, index, "day", d)
         if r.random() < 0.06:
             factor = Decimal(str(r.choice((0.85, 0.9, 0.95, 1.05, 1.1, 1.2))))
         if r.random() < 0.04:
@@ -365,8 +316,10 @@ def _availability(profile: SiteProfile, stock_roll: int) -> str:
     return "in_stock"
 
 
-def _build_product(profile: SiteProfile, index: int, day: int, seed: int) -> DemoProduct:
-    draft = _draft(profile, index, seed)
+def _build_product(
+    profile: SiteProfile, index: int, day: int, seed: int, page: YarnPage | None, tool_ordinal: int
+) -> DemoProduct:
+    draft = _draft(profile, index, seed, page, tool_ordinal)
     factor, on_sale, stock_roll = _day_state(profile, index, day, seed)
     if index == IDX_ON_SALE:
         on_sale = True
@@ -378,22 +331,23 @@ def _build_product(profile: SiteProfile, index: int, day: int, seed: int) -> Dem
     name = FORMULA_BAIT_NAME if index == IDX_FORMULA_BAIT else draft.name
     numeric_id = profile.id_base + index * (3 if profile.platform == "woocommerce" else 1)
     slug = f"{draft.slug}-{index}"
-    vrng = _rng(seed, profile.site, index, "variants", day)
+    vrng = rng_for(seed, profile.site, index, "variants", day)
 
     def sale(price: Decimal) -> tuple[Decimal, Decimal | None]:
         if not on_sale:
             return price, None
-        return _money(price * Decimal("0.8")), price
+        return money(price * Decimal("0.8")), price
 
     variants: list[DemoVariant] = []
-    base_now = _money(draft.base_price * factor)
-    for n, (suffix, options, v_price) in enumerate(draft.variant_specs):
+    base_now = money(draft.base_price * factor)
+    for n, spec in enumerate(draft.variant_specs):
+        suffix, options, v_price = spec.suffix, spec.options, spec.price
         if profile.option_price_deltas:
-            delta = _money((v_price - draft.base_price) * factor)
+            delta = money((v_price - draft.base_price) * factor)
             sale_base, regular_base = sale(base_now)
             price, regular = sale_base + delta, (regular_base + delta if regular_base is not None else None)
         else:
-            price, regular = sale(_money(v_price * factor))
+            price, regular = sale(money(v_price * factor))
         if profile.variant_availability:
             v_avail = (
                 "out_of_stock" if availability == "out_of_stock" or (n == 1 and vrng.random() < 0.5) else "in_stock"
@@ -411,6 +365,7 @@ def _build_product(profile: SiteProfile, index: int, day: int, seed: int) -> Dem
                 price=price,
                 regular_price=regular,
                 availability=v_avail,
+                real=spec.real,
             )
         )
     if variants and profile.variant_availability:
@@ -424,14 +379,13 @@ def _build_product(profile: SiteProfile, index: int, day: int, seed: int) -> Dem
         price, regular, variants = None, None, []
     categories = [_CATEGORY_BY_ID[c] for c in draft.category_ids]
     if index == IDX_TWO_CATEGORIES or (
-        index >= SPECIAL_COUNT and _rng(seed, profile.site, index, "cat2").random() < 0.05
+        index >= SPECIAL_COUNT and rng_for(seed, profile.site, index, "cat2").random() < 0.05
     ):
         extra = _CATEGORY_BY_ID[40] if categories[0].id != 40 else _CATEGORY_BY_ID[11]
         categories.append(extra)
-    gtin = f"520{numeric_id % 10**9:09d}" if draft.kind == "yarn" else None
-    if gtin:  # a valid EAN-13 check digit, as real barcodes have
-        total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(gtin))
-        gtin += str((10 - total % 10) % 10)
+    gtin = draft.gtin
+    if index == IDX_FORMULA_BAIT:  # the shop's own yarn: its own barcode
+        gtin = ean13(f"520{numeric_id % 10**9:09d}")
     return DemoProduct(
         index=index,
         product_id=str(numeric_id),
@@ -451,6 +405,7 @@ def _build_product(profile: SiteProfile, index: int, day: int, seed: int) -> Dem
         images=(f"media/{slug}.jpg", f"media/{slug}-2.jpg"),
         variants=tuple(variants),
         stock_qty=0 if availability == "out_of_stock" else 3 + stock_roll,
+        real=draft.real,
     )
 
 
@@ -464,9 +419,15 @@ def build_catalog(site: str, products: int = 40, day: int = 1, seed: int = 1) ->
     if day < 1:
         raise ValueError(f"day starts at 1, got {day}")
     profile = PROFILES[site]
-    universe = products + max(1, products // 50) * (day - 1)
+    slots = products + max(1, products // 50) * (day - 1)
+    pages = yarn_pages(site, products, seed, tuple(_yarn_need(profile, i, seed) for i in range(slots)))
+    tool_ordinals = list(
+        itertools.accumulate(int(page is None and i != IDX_FORMULA_BAIT) for i, page in enumerate(pages))
+    )
     items = tuple(
-        _build_product(profile, i, day, seed) for i in range(universe) if _present(profile, i, products, day, seed)
+        _build_product(profile, i, day, seed, pages[i], tool_ordinals[i] - 1)
+        for i in range(slots)
+        if _present(profile, i, products, day, seed)
     )
     return Catalog(
         profile=profile,

@@ -1,6 +1,7 @@
 """The words the demo catalogs are made of: brands, yarn lines and their fibres, colours, tools, notions.
 
-Private to :mod:`demo_shops.catalog`, which builds every product from these tables (tests read a few of them there).
+Private to the catalog modules: :mod:`demo_shops.universe` makes the real yarns of them, :mod:`demo_shops.yarns`
+each shop's pages of those, :mod:`demo_shops.catalog` the tools and notions (tests read a few of them there).
 """
 
 _BRANDS_YARN = ("Drops", "Lana Grossa", "Katia", "Rico Design", "Adriafil", "Gazzal", "Alize", "Lang Yarns")
@@ -37,7 +38,25 @@ _COLOURS = (
     ("Γκρι", "Grey", "06"),
     ("Μπεζ", "Beige", "07"),
     ("Ροζ", "Pink", "08"),
+    ("Κίτρινο", "Yellow", "09"),
+    ("Πορτοκαλί", "Orange", "10"),
+    ("Μωβ", "Purple", "11"),
+    ("Καφέ", "Brown", "12"),
 )
+#: Colour codes past the twelve above are shades of them: code 13 is a dark red, 25 a light red, 37 red again.
+_SHADES = (("", ""), ("Σκούρο", "Dark"), ("Ανοιχτό", "Light"))
+#: Line words some Greek shops write in Greek letters: each transliterates back to the Latin word
+#: (ELOT 743), as the words shops really write that way do. Others stay Latin.
+_LINE_WORDS_EL = {
+    "Merino": "Μερινό",
+    "Extra": "Έξτρα",
+    "Soft": "Σοφτ",
+    "Linen": "Λίνεν",
+    "Silk": "Σιλκ",
+    "Aran": "Άραν",
+}
+#: Lines also made in a ball of twice the weight and length (the "same colour, other weight" trap).
+_TWO_SIZE_LINES = ("Merino Extra Fine", "Baby Cotton", "Chunky Wool")
 _NEEDLE_SIZES = ("2,5", "3", "3,5", "4", "4,5", "5", "6", "8")
 _TOOLS = (
     # (kind, name el, name en, category id)

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from demo_shops.universe import families
 from ecommerce_scraper.ai.schema import ATTRIBUTE_FIELDS
 from ecommerce_scraper.storage.models import Crawl, Product, Snapshot
 from testkit import zygote
@@ -72,14 +73,18 @@ def chat_calls(server: OpenAIServer) -> int:
     return sum(1 for r in server.requests if r.path == "/v1/chat/completions")
 
 
+#: The demo yarns' ball weights (some lines come in two sizes, so 200 g too).
+BALL_WEIGHTS = {str(family.weight) for family in families(1)}
+
+
 def assert_rule_values(rows: dict[str, dict[str, str]]) -> None:
     """What the shop's table and the rules give, with or without the model."""
     yarns = [row for row in rows.values() if row["product_type"] == "yarn"]
     assert yarns, "the demo catalog has yarns"
     for row in yarns:
         assert row["fibres"] and "fibres=structured" in row["attribute_sources"], row["product_id"]
-        # The shop's table states the weight: it stands, whatever the model says (999).
-        assert row["weight_g"] in {"25", "50", "100"} and "weight_g=structured" in row["attribute_sources"]
+        # The shop's table states the weight (a demo ball: 25 to 200 g): it stands, whatever the model says (999).
+        assert row["weight_g"] in BALL_WEIGHTS and "weight_g=structured" in row["attribute_sources"]
         assert float(row["needle_mm_min"]) <= float(row["needle_mm_max"])
 
 

@@ -7,14 +7,10 @@ from typing import Any
 
 import pytest
 
-from demo_shops.catalog import (
-    _NOTION_ITEMS,
-    _TOOLS,
-    _YARN_LINES,
-    PROFILES,
-    _fibres_text,
-    build_catalog,
-)
+from demo_shops.catalog import PROFILES, build_catalog
+from demo_shops.catalog_content import _NOTION_ITEMS, _TOOLS, _YARN_LINES
+from demo_shops.draws import fibres_text as _fibres_text
+from demo_shops.universe import colour, families
 from ecommerce_scraper.ai.rules import extract_rules, parse_text
 from ecommerce_scraper.ai.schema import ATTRIBUTE_FIELDS, Extraction, YarnAttributes, found_values
 
@@ -402,10 +398,22 @@ def test_whole_demo_catalog(site: str) -> None:
         assert_valid(extraction)
         values = extraction.values
         assert values["product_type"] == product.kind, product.name
-        assert "hook_mm" not in values and "colour_name" not in values and "colour_code" not in values
+        assert "hook_mm" not in values
+        single_yarn = product.kind == "yarn" and product.real is not None
+        if single_yarn:  # a single product of one colour states it: table "Χρώμα: Κόκκινο 01"
+            shade = colour(int(product.real.rsplit("/", 1)[1]))
+            expected_colour = (shade.name(catalog.language), f"{shade.code:02d}")
+            assert (values.get("colour_name"), values.get("colour_code")) == expected_colour, product.name
+        else:  # a page of colours, a tool: no one colour
+            assert "colour_name" not in values and "colour_code" not in values, product.name
         if product.kind == "yarn":
-            line = next(entry for entry in _YARN_LINES if entry[0] in product.description)
-            _, fibres, weight, length, (n_min, n_max) = line
+            family = next(
+                f
+                for f in families(catalog.seed)
+                if f"{f.brand} {f.line} " in product.description
+                and any(f"{word}: {f.weight} " in product.description for word in ("Βάρος", "Weight"))
+            )
+            fibres, weight, length, (n_min, n_max) = family.fibres, family.weight, family.length, family.needles
             assert [share["percent"] for share in values["fibres"]] == [pct for pct, _ in fibres]
             assert (values["weight_g"], values["length_m"]) == (weight, length)
             assert values["needle_mm_min"] == float(n_min.replace(",", "."))
@@ -413,3 +421,4 @@ def test_whole_demo_catalog(site: str) -> None:
             assert all(extraction.sources[f] == "structured" for f in STRUCTURED_FIELDS)
         else:
             assert set(values) == {"product_type"}, product.name
+    assert any(p.kind == "yarn" and p.real for p in catalog.products), "no single yarn: the colour check is void"

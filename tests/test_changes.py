@@ -18,12 +18,15 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import Engine, create_engine, func, select
 
+from ecommerce_scraper.exports.compare_export import compare_stored, current_states
+from ecommerce_scraper.matching.units import expand
 from ecommerce_scraper.storage.models import Change, Crawl, Snapshot
 from testkit import zygote
 from testkit.web import free_port
 
 from .alert_receivers import Received, hook_receiver
 from .conftest import ROOT, chromium_path, require_service, truth
+from .match_truth import assert_meets_goal, score, truth_units
 from .test_spiders import SHOPS, assert_same_catalog
 
 PRODUCTS = 24
@@ -128,6 +131,7 @@ class DemoDays:
     root: str
     exports: Path
     runs: list[DemoRun]
+    database_url: str
 
     def items(self, site: str) -> list[dict]:
         """The products day 1's crawl of ``site`` yielded (its JSON Lines feed)."""
@@ -152,7 +156,7 @@ def demo_days(module_database_url: str, tmp_path_factory: pytest.TempPathFactory
             runs[-1].alerts = list(receiver.received)
             receiver.received.clear()
     engine.dispose()
-    yield DemoDays(f"http://127.0.0.1:{port}/", exports, runs)
+    yield DemoDays(f"http://127.0.0.1:{port}/", exports, runs, module_database_url)
 
 
 def demo_run(day: int, database_url: str, exports: Path, port: int, engine: Engine, alerts: Path) -> DemoRun:
@@ -257,3 +261,17 @@ def test_price_drop_alerts_are_exactly_the_days_drops_of_five_percent_or_more(de
         assert site not in received, f"two digests for {site}"
         received[site] = set(re.findall(r"^  (https?://\S+)$", message.message, re.MULTILINE))
     assert received == expected
+
+
+def test_matching_what_the_spiders_crawled_meets_the_goal(demo_days: DemoDays) -> None:
+    """Issue 15's goal on the seven shops as crawled and stored (day 2, after additions and
+    removals): the groups of compare.csv against ``demo catalog``'s ``match_group``, pair by pair."""
+    engine = create_engine(demo_days.database_url)
+    try:
+        comparison = compare_stored(engine)
+        units = {(unit["site"], unit["product_id"]): unit for unit in expand(current_states(engine))}
+    finally:
+        engine.dispose()
+    scores = score(comparison.groups, units, truth_units(PRODUCTS, 2, demo_days.root))
+    assert_meets_goal(scores, min_pairs=40, min_gtin_pairs=5)
+    print(f"\ncrawled demo, {PRODUCTS} products x 7 shops, day 2 ({demo_days.database_url.split(':')[0]}): {scores}")

@@ -176,9 +176,11 @@ def test_product_in_two_categories_is_reachable_under_both(shop: str, store: Pre
 
 
 def test_product_urls_redirect_and_404_like_prestashop(shop: str, store: PrestaShopStore) -> None:
-    product = store.catalog.products[IDX_VARIANTS]
+    product = store.catalog.products[IDX_ON_SALE]
     canonical = shop + store.product_path(product)
     assert product.gtin and canonical.endswith(f"-{product.gtin}.html")  # 1.6's {-:ean13} route part
+    no_ean = store.catalog.products[IDX_VARIANTS]  # a page of colours has no EAN: no route part
+    assert no_ean.gtin is None and store.product_path(no_ean).endswith(f"-{no_ean.slug}.html")
     legacy = f"{shop}index.php?id_product={product.numeric_id}&controller=product"
     assert get_no_redirect(legacy) == (301, canonical)
     assert get_no_redirect(f"{shop}malli/{product.numeric_id}-old-name.html") == (301, canonical)
@@ -201,7 +203,7 @@ def test_product_page_markup_and_js_globals(shop: str, store: PrestaShopStore) -
     assert response.css("#product_page_product_id::attr(value)").get() == product.product_id
     assert (
         response.css("#our_price_display::text").get()
-        == "5,20\xa0€"
+        == "7,60\xa0€"
         == f"{product.price:.2f}".replace(".", ",") + "\xa0€"
     )
     assert (

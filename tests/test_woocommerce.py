@@ -100,8 +100,8 @@ def test_product_page_markup(base: str, catalog) -> None:
     assert f'<link rel="canonical" href="{base}product/{product.slug}/" />' in text
     assert f'<button type="submit" name="add-to-cart" value="{product.numeric_id}"' in text
     assert f'<span class="sku">{product.sku}</span>' in text
-    assert '<del aria-hidden="true"><span class="woocommerce-Price-amount amount"><bdi>7,90&nbsp;' in text
-    assert '<ins aria-hidden="true"><span class="woocommerce-Price-amount amount"><bdi>6,32&nbsp;' in text
+    assert '<del aria-hidden="true"><span class="woocommerce-Price-amount amount"><bdi>10,70&nbsp;' in text
+    assert '<ins aria-hidden="true"><span class="woocommerce-Price-amount amount"><bdi>8,56&nbsp;' in text
     assert 'class="related products"' in text and 'class="yoast-schema-graph"' in text
     assert f"<{base}?p={product.numeric_id}>; rel=shortlink" in headers["Link"]
     assert 'hreflang="en"' in text

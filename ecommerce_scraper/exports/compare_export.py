@@ -1,7 +1,8 @@
 """``exports/compare.csv`` and the master workbook's Compare sheet: the same product across shops.
 
 Every shop's current products (the ``products`` rows not marked removed: ``removed_at`` is empty),
-their stored states grouped by :mod:`..matching.matcher` with the manual controls of
+each colour of a page of colour variants on its own (:mod:`..matching.units`), their stored
+states grouped by :mod:`..matching.matcher` with the manual controls of
 ``MATCHES_FILE`` (a Scrapy setting, else the environment; else ``config/matches.csv`` when it
 exists), written as :mod:`..matching.compare` describes. Only groups of two shops or more are
 written. Rebuilt with ``master.xlsx`` (:func:`.tree.write_master`): once per process after its
@@ -33,6 +34,7 @@ from ..matching.identity import ProductKey, identity_of, yarn_value
 from ..matching.matcher import MatchControls, MatchGroup, load_controls, match_products
 from ..matching.own_catalog import OWN_CATALOG_SITE, brands_of, read_own_catalog, with_brands
 from ..matching.position import group_position
+from ..matching.units import expand
 from ..storage.models import Product
 from .cells import to_decimal
 from .columns import Column, text_of
@@ -109,8 +111,9 @@ def own_catalog_states(own: OwnShop, crawled: Sequence[Mapping[str, Any]]) -> li
 
 
 def compare_stored(engine: Engine, controls: MatchControls | None = None, own: OwnShop | None = None) -> Comparison:
-    """Match every shop's current products, and ``OWN_CATALOG``'s rows when ``own`` names one
-    (groups of at least two shops only)."""
+    """Match every shop's current products, colour variants one by one (:mod:`..matching.units`),
+    and ``OWN_CATALOG``'s rows when ``own`` names one (groups of at least two shops only;
+    ``states`` are the members' unit states, by unit key)."""
     states = list(current_states(engine))
     own_site = own.site if own is not None else None
     if own is not None and own.catalog is not None:
@@ -119,6 +122,7 @@ def compare_stored(engine: Engine, controls: MatchControls | None = None, own: O
             own_site = None
         else:
             states = [state for state in states if state["site"] != OWN_CATALOG_SITE] + catalog
+    states = list(expand(states))
     groups = [group for group in match_products(states, controls) if len({site for site, _ in group.keys}) >= 2]
     members = {key for group in groups for key in group.keys}
     by_key = {(state["site"], state["product_id"]): state for state in states}

@@ -1,6 +1,8 @@
 """Matching the same product across shops (issue 15): identity, grouping, comparison.
 
-- :mod:`.identity`: a product's shop-independent identity from its stored state (GTIN, brand,
+- :mod:`.units`: what is matched: a product, or each colour of a page that sells its colours as
+  variants (one unit key format, ``(site, "<product_id>#<variant sku>")``).
+- :mod:`.identity`: a unit's shop-independent identity from its stored state (GTIN, brand,
   product line, colour, weight, length); :mod:`.transliterate` the Greek to Latin letters it uses.
 - :mod:`.matcher`: groups of products of different shops (pins, GTIN, brand + line + colour),
   the manual controls of ``config/matches.csv``, re-matching after changes.

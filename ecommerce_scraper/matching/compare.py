@@ -4,8 +4,11 @@
 ``site`` within a group; the first columns, in this order, are ``match_id, site, product_id, url,
 name, price, regular_price, availability, confidence, reason``; then ``brand, colour_code,
 weight_g`` as the shop states them, and the group's ``cheapest`` (``yes`` on the cheapest shop's
-rows) and ``spread_pct``. Written with the project's CSV conventions (:mod:`..exports.csvfile`:
-UTF-8 with BOM, formula-safe text, money as plain decimals, atomic).
+rows) and ``spread_pct``; then ``variant_id, variant_name``: the variant matched when a page's
+colours are matched one by one (:mod:`.units`; ``product_id`` stays the shop's product id, the
+variant's SKU is ``variant_id``), empty for a whole product. Written with the project's CSV
+conventions (:mod:`..exports.csvfile`: UTF-8 with BOM, formula-safe text, money as plain
+decimals, atomic).
 
 A group's summary: the cheapest shop (lowest ``price``; ties: the first site), the lowest and
 highest price, and the spread ``(max - min) / min × 100`` as a ``Decimal`` to two places (half up);
@@ -25,6 +28,7 @@ from ..exports.columns import Column, text_of
 from ..exports.csvfile import write_csv
 from .identity import ProductKey, yarn_value
 from .matcher import MatchGroup
+from .units import PRODUCT_ID, VARIANT_ID, VARIANT_NAME
 
 _CENT = Decimal("0.01")
 
@@ -80,7 +84,7 @@ def compare_rows(
             yield {
                 "match_id": group.match_id,
                 "site": member.key[0],
-                "product_id": member.key[1],
+                "product_id": state.get(PRODUCT_ID) or member.key[1],
                 "url": state.get("url"),
                 "name": state.get("name"),
                 "price": to_decimal(state.get("price")),
@@ -93,6 +97,8 @@ def compare_rows(
                 "weight_g": to_decimal(yarn_value(state, "weight_g")),
                 "cheapest": "yes" if member.key == (summary.cheapest_site, summary.cheapest_product_id) else None,
                 "spread_pct": summary.spread_pct,
+                "variant_id": state.get(VARIANT_ID),
+                "variant_name": state.get(VARIANT_NAME),
             }
 
 
@@ -121,6 +127,8 @@ COMPARE_COLUMNS: tuple[Column, ...] = (
     Column("weight_g", "number", _field("weight_g"), "ball weight in grams"),
     Column("cheapest", "code", _field("cheapest"), "yes on the cheapest shop's row"),
     Column("spread_pct", "percent", _field("spread_pct"), "the group's (max - min) / min × 100"),
+    Column("variant_id", "code", _field("variant_id"), "the variant matched (its SKU), empty for a whole product"),
+    Column("variant_name", "text", _field("variant_name"), "the variant as the shop names it (its colour)"),
 )
 
 

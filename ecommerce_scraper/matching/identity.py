@@ -12,7 +12,8 @@ The identity:
   digits only, then :data:`BRAND_ALIASES`. Nothing else: ``Ντροπς`` is ``ntrops``, not ``drops``.
 - ``line``: the name's words minus the brand, colour words and the colour code and name, weights and
   lengths (``50 g``, ``(50γρ)``, ``100μ``), fibre shares (``100% ...``), packaging and shop noise
-  (:data:`NOISE_WORDS`); transliterated, sorted, without repeats (word order does not count).
+  (:data:`NOISE_WORDS`); transliterated, Greek tool and accessory names in English
+  (:data:`SAME_WORDS`), sorted, without repeats (word order does not count).
 - ``colour_code``: the attribute, else the code after a colour word in the name (``χρώμα 01``), else
   a code ending the name (``... Extra Fine 01``); lower case, digit runs without leading zeros.
 - ``colour_name``: the attribute, folded and transliterated.
@@ -62,6 +63,9 @@ NOISE_WORDS: tuple[str, ...] = (
     "skein",
     "τεμ",
     "τεμάχιο",
+    "τεμάχια",
+    "pcs",
+    "pieces",
     # colour words
     "χρώμα",
     "χρώματος",
@@ -92,6 +96,21 @@ NOISE_WORDS: tuple[str, ...] = (
     "έκπτωση",
 )
 
+#: Greek names of tools and accessories -> the English ones shops write for the same thing, so a
+#: Greek and an English shop's "Κυκλικές βελόνες KnitPro Bamboo" and "Circular needles KnitPro
+#: Bamboo" have one line. Longer phrases are read first ("βελόνες ραψίματος" before "βελόνες").
+SAME_WORDS: dict[str, str] = {
+    "κυκλικές βελόνες": "circular needles",
+    "ίσιες βελόνες": "straight needles",
+    "βελόνες ραψίματος": "darning needles",
+    "μετρητής βελονών": "needle gauge",
+    "βελόνες": "needles",
+    "βελονάκι": "crochet hook",
+    "μετροταινία": "tape measure",
+    "μαρκαδόροι πλέξης": "stitch markers",
+    "τσάντα πλεκτικής": "knitting bag",
+}
+
 _WORD = re.compile(r"[^\W_]+")
 _COLOUR_WORD_THEN_CODE = re.compile(
     r"(?<!\w)(?:χρωμα(?:τοσ)?|αποχρωση|colou?r|shade|col|κωδ\w*|code|no|nr|νο)\.?\s*[:#]?\s*"
@@ -112,6 +131,28 @@ def words(text: str) -> list[str]:
 
 
 _NOISE: frozenset[str] = frozenset(word for entry in NOISE_WORDS for word in words(entry))
+_SAME: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = tuple(
+    sorted(
+        ((tuple(words(greek)), tuple(words(english))) for greek, english in SAME_WORDS.items()),
+        key=lambda pair: -len(pair[0]),
+    )
+)
+
+
+def _in_english(tokens: list[str]) -> list[str]:
+    """``tokens`` with every :data:`SAME_WORDS` phrase written the English way."""
+    out: list[str] = []
+    position = 0
+    while position < len(tokens):
+        for phrase, english in _SAME:
+            if tuple(tokens[position : position + len(phrase)]) == phrase:
+                out.extend(english)
+                position += len(phrase)
+                break
+        else:
+            out.append(tokens[position])
+            position += 1
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,7 +303,7 @@ def _read_name(
         rest = _cut(rest, [code_match.span("code")])
     code = colour_code or found_code
     line = set()
-    for word in _WORD.findall(greek_to_latin(rest)):
+    for word in _in_english(_WORD.findall(greek_to_latin(rest))):
         if word in _NOISE or word in brand_words or word in colour_words:
             continue
         if code is not None and colour_code_key(word) == code:

@@ -1,5 +1,9 @@
 """Grouping the same product across shops.
 
+What is grouped are units (:mod:`.units`): a product, or one colour of a page selling its colours
+as variants, so "product" below means a unit and a product key a unit key (a pin names a variant
+as ``<product_id>#<variant sku>``).
+
 Evidence, strongest first; every link joins two products of different shops:
 
 1. ``pinned``: a ``pin`` row of the controls file forces two products into one group (confidence 1.0).
@@ -32,6 +36,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .identity import ProductIdentity, ProductKey, identity_of
+from .units import expand, product_key_of, units_of
 
 #: A name link counts from this confidence on. With the same line words every kind of colour
 #: evidence passes, with or without both weights (the lowest: no colour on either side and one
@@ -314,8 +319,10 @@ def _name_links(
 def match_products(
     states: Iterable[Mapping[str, Any]], controls: MatchControls | None = None, *, threshold: float = MATCH_THRESHOLD
 ) -> list[MatchGroup]:
-    """Group stored product states (:func:`~.identity.identity_of` each, then :func:`match_identities`)."""
-    return match_identities((identity_of(state) for state in states), controls, threshold=threshold)
+    """Group stored product states: each one's units (:func:`~.units.units_of`: a page's colour
+    variants one by one), :func:`~.identity.identity_of` each, then :func:`match_identities`.
+    The groups' keys are unit keys (:func:`~.units.unit_key`)."""
+    return match_identities((identity_of(unit) for unit in expand(states)), controls, threshold=threshold)
 
 
 def rematch(
@@ -328,8 +335,10 @@ def rematch(
 ) -> tuple[list[MatchGroup], dict[ProductKey, ProductIdentity]]:
     """Groups again after ``changed`` (new or changed product states), touching only what they reach.
 
-    ``groups`` and ``identities`` are the previous result and every product's identity. The
-    changed products' identities are recomputed; the products re-grouped are those in the blocks
+    ``groups`` and ``identities`` are the previous result and every unit's identity (keys are
+    unit keys, :mod:`.units`). The changed products' units and their identities are recomputed (a
+    variant a changed product no longer has is dropped from the identities and its group
+    re-grouped); the units re-grouped are those in the blocks
     (:func:`block_of`) or GTINs of a changed product, old or new, in a group with one of them, or
     pinned to one, repeated until nothing more is reached. Every other group is kept as it was.
     Returns the groups and the updated identities. Removed products are not handled here (drop
@@ -341,10 +350,16 @@ def rematch(
     old = dict(identities)
     updated = dict(identities)
     touched: set[ProductKey] = set()
+    units_by_product: dict[ProductKey, set[ProductKey]] = defaultdict(set)
+    for key in identities:
+        units_by_product[product_key_of(key)].add(key)
     for state in changed:
-        identity = identity_of(state)
-        updated[identity.key] = identity
-        touched.add(identity.key)
+        identities_now = {identity.key: identity for identity in map(identity_of, units_of(state))}
+        for key in units_by_product[(str(state["site"]), str(state["product_id"]))] - identities_now.keys():
+            del updated[key]  # a variant the product no longer has
+            touched.add(key)
+        updated.update(identities_now)
+        touched.update(identities_now)
     previous = list(groups)
     group_of = {key: group for group in previous for key in group.keys}
     blocks, gtins = defaultdict(set), defaultdict(set)

@@ -1,0 +1,133 @@
+"""What is matched: a product, or each colour of a page that sells its colours as variants.
+
+Shops sell one colour of a yarn as a product of its own, or all its colours as variants of one
+page; matching at the variant level lines both up. :func:`units_of` turns one stored product
+state into its matchable units:
+
+- a product whose variants are colours (every variant's options name a colour, by the attribute
+  rules of :mod:`..ai.rules`, and at least two colours differ) gives one unit per variant: the
+  product's state with the variant's ``sku``, ``gtin``, ``price``, ``regular_price``,
+  ``availability`` (else the product's) and ``url`` (else the product's), and the variant's colour
+  as the ``colour_code``/``colour_name`` attributes (read before the product's); its key is
+  ``(site, "<product_id>#<variant>")``, the variant being its SKU, else its name, else its position;
+- any other product (no variants, or sizes) is one unit, keyed ``(site, product_id)`` as before.
+
+A unit state says which product it comes from (:data:`PRODUCT_ID`) and which variant
+(:data:`VARIANT_ID`, :data:`VARIANT_NAME`; ``None`` for a whole product). The key format lives
+here only: :func:`unit_key` builds it, :func:`product_key_of` reads it back. A pin or apart row
+of ``config/matches.csv`` names a variant the same way (``product_id`` ``1234#SKU-RED``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from ..ai.field_readers import colour_value
+from ..ai.folding import fold
+from ..ai.rules import extract_rules
+from ..ai.vocabulary import GRAMS, METRES, MM_RANGE
+from .identity import ProductKey
+
+#: Between the product id and the variant in a unit's key.
+VARIANT_SEPARATOR = "#"
+#: A unit state's extra fields: the shop's product id, the variant's id and name (``None``: whole product).
+PRODUCT_ID = "unit_product_id"
+VARIANT_ID = "variant_id"
+VARIANT_NAME = "variant_name"
+
+
+_CENTIMETRES = re.compile(r"\d\s*(?:cm|εκ)\.?(?!\w)")
+
+
+def _is_measure(folded: str) -> bool:
+    """A size, weight or length: what a variant's name must not hold to read as a colour."""
+    return any(pattern.search(folded) for pattern in (MM_RANGE, GRAMS, METRES, _CENTIMETRES))
+
+
+def unit_key(site: str, product_id: str, variant: str | None = None) -> ProductKey:
+    """The key of a product (``variant`` ``None``) or of one of its variants."""
+    return (site, product_id if variant is None else f"{product_id}{VARIANT_SEPARATOR}{variant}")
+
+
+def product_key_of(key: ProductKey) -> ProductKey:
+    """The product a unit key belongs to: ``(site, product_id)``."""
+    site, unit = key
+    return (site, unit.partition(VARIANT_SEPARATOR)[0])
+
+
+def variant_colour(variant: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """(colour name, colour code) of a variant: its options read as an attribute table is (a
+    colour key: "Χρώμα", "Colour"...); a variant without options, its name when that reads as a
+    colour name *and* code ("Λευκό 04", "001 Κόκκινο"), never as a size or weight ("3 mm", "100 g")."""
+    options = variant.get("options")
+    if isinstance(options, Mapping) and options:
+        values = extract_rules(attributes=options).values
+        name, code = values.get("colour_name"), values.get("colour_code")
+        return (name if isinstance(name, str) else None), (str(code) if code is not None else None)
+    text = variant.get("name")
+    if not isinstance(text, str) or _is_measure(fold(text)):
+        return None, None
+    name, code = colour_value(text)
+    return (name, code) if name and code else (None, None)
+
+
+def _colour_variants(state: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], str | None, str | None]] | None:
+    variants = state.get("variants")
+    if not isinstance(variants, list) or len(variants) < 2:
+        return None
+    found = []
+    for variant in variants:
+        if not isinstance(variant, Mapping):
+            return None
+        name, code = variant_colour(variant)
+        if name is None and code is None:
+            return None
+        found.append((variant, name, code))
+    if len({(name, code) for _, name, code in found}) < 2:
+        return None
+    return found
+
+
+def units_of(state: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The matchable units of one stored product state (see the module's docstring); a unit state
+    is its own one unit."""
+    if PRODUCT_ID in state:
+        return [dict(state)]
+    site, product_id = str(state["site"]), str(state["product_id"])
+    colours = _colour_variants(state)
+    if colours is None:
+        return [{**state, PRODUCT_ID: product_id, VARIANT_ID: None, VARIANT_NAME: None}]
+    attributes = state.get("attributes") if isinstance(state.get("attributes"), Mapping) else {}
+    units = []
+    seen: set[str] = set()
+    for position, (variant, name, code) in enumerate(colours, start=1):
+        ref = str(variant.get("sku") or variant.get("name") or position)
+        if ref in seen:  # two variants with one SKU: told apart by position
+            ref = f"{ref}@{position}"
+        seen.add(ref)
+        units.append(
+            {
+                **state,
+                "product_id": unit_key(site, product_id, ref)[1],
+                "sku": variant.get("sku"),
+                "gtin": variant.get("gtin"),
+                "price": variant.get("price"),
+                "regular_price": variant.get("regular_price"),
+                "availability": variant.get("availability") or state.get("availability"),
+                "url": variant.get("url") or state.get("url"),
+                "attributes": {**attributes, "colour_code": code, "colour_name": name},
+                "variants": [],
+                PRODUCT_ID: product_id,
+                VARIANT_ID: ref,
+                VARIANT_NAME: variant.get("name"),
+            }
+        )
+    return units
+
+
+def expand(states: Iterable[Mapping[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Every state's units, in order."""
+    for state in states:
+        yield from units_of(state)
