@@ -215,7 +215,7 @@ def fake_scrapyd(user: str = USER, password: str = PASSWORD) -> Iterator[FakeScr
     server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
     fake = FakeScrapyd(server)
     server.RequestHandlerClass = _handler(fake, user, password)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield fake
