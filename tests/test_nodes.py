@@ -143,6 +143,22 @@ def test_nodes_down_or_refusing_are_skipped_with_a_warning_none_answering_is_an_
         assert len(only.scheduled) == 1
 
 
+def test_a_node_silent_after_taking_the_job_is_not_replaced_by_another(
+    two: tuple[FakeScrapyd, FakeScrapyd], postgres: str
+) -> None:
+    """It may have started the job: another node now could crawl the shop twice."""
+    first, second = two
+    first.schedule_delay = 1.0
+    nodes = [Node(first.url, USER, PASSWORD, schedule_timeout=0.3), *nodes_of(second)]
+    warnings: list[str] = []
+    (placed,) = schedule_sites(["knitshop"], nodes, postgres, warn=warnings.append)
+    assert placed.failed and placed.line() == (
+        f"knitshop skipped: {first.url} gave no answer in time; the job may have started there"
+    )
+    assert warnings == [f"Scrapyd node {first.url} gave no answer to schedule.json in time (ReadTimeout)"]
+    assert second.scheduled == []
+
+
 def test_two_runs_at_the_same_moment_start_each_shop_once(two: tuple[FakeScrapyd, FakeScrapyd], postgres: str) -> None:
     first, second = two
     for fake in two:

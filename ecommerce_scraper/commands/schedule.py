@@ -11,7 +11,7 @@ any node (:mod:`~ecommerce_scraper.ops.distribute` says how the node is chosen, 
 in a value replaced by the shop's name. The nodes (``SCRAPYD_URLS``, or ``SCRAPYD_URL``), their
 credentials and ``DATABASE_URL`` come from the environment or the env file (``--env-file``,
 default config/scrapyd.env). A node down or refusing the credentials is a warning on stderr;
-none answering: an error, exit status 1.
+none answering: an error, exit status 1 (as when a shop could not be placed for a fault).
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ class Command(ScrapyCommand):
             return
         for one in placed:
             print(one.line(), flush=True)
-        if any(not one.scheduled and one.why and one.why.startswith("no node took") for one in placed):
+        if any(one.failed for one in placed):
             self.exitcode = 1
 
 

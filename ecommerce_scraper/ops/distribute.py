@@ -12,7 +12,10 @@ pending or running over all nodes (which keeps its politeness true). For each sh
    crawl ran on is in its stats, ``jobs/node``, stored with the crawl; for a crawl that predates
    that, the node whose finished jobs list its Scrapyd job id). That node down: skipped;
 4. otherwise the answering node with the fewest pending + running jobs (``daemonstatus.json``,
-   every project), counting the jobs this run has just placed; ties go to the first listed.
+   every project), counting the jobs this run has just placed; ties go to the first listed. A
+   node that refuses the job (down since, an error) is a warning, and the next node is tried; a
+   node that took the request but gave no answer in time may have started the job: the shop is
+   skipped, never tried on another node.
 
 Every job gets the ``-a``/``-s`` values with ``{site}`` replaced by the shop's name, plus
 ``SCRAPYD_NODE`` (its node, recorded as ``jobs/node``) and, with several nodes, ``SCRAPYD_URLS``
@@ -37,7 +40,7 @@ from ..storage.db import DatabaseError, mask_url, open_database
 from ..storage.models import Crawl
 from ..storage.progress import crawl_line
 from . import OpsError
-from .nodes import Node, NodeError, check_shared_database
+from .nodes import Node, NodeError, NodeUnsureError, check_shared_database
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +77,7 @@ class Placed:
     node: str | None = None
     job: str | None = None
     why: str | None = None
+    failed: bool = False  # skipped for a fault (no node took it), not because it runs already
 
     @property
     def scheduled(self) -> bool:
@@ -179,13 +183,17 @@ def _place(
     for load in candidates:
         try:
             job = load.node.schedule(site, options.for_job(site, load.node.url, urls))
+        except NodeUnsureError as exc:  # it may run there: another node now could crawl the shop twice
+            warn(f"Scrapyd node {load.node.url} {exc}")
+            why = f"{load.node.url} gave no answer in time; the job may have started there"
+            return Placed(site, why=why, failed=True)
         except NodeError as exc:
             warn(f"Scrapyd node {load.node.url} {exc}: {site} tried elsewhere")
             continue
         load.busy += 1
         load.jobs.setdefault("pending", []).append({"spider": site, "id": job})
         return Placed(site, load.node.url, job)
-    return Placed(site, why="no node took the job (see the warnings)")
+    return Placed(site, why="no node took the job (see the warnings)", failed=True)
 
 
 def running_in_database(engine: Engine, sites: Iterable[str], progress_interval: float) -> dict[str, str]:

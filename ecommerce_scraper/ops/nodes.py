@@ -23,10 +23,17 @@ from . import DEFAULT_SCRAPYD_URL, PROJECT_NAME, OpsError
 
 #: Seconds a node has to answer one call.
 NODE_TIMEOUT = 5.0
+#: ``schedule.json`` lists the project's spiders first (a ``scrapy list`` of the egg on the node,
+#: seconds of CPU after a deploy): it gets longer.
+SCHEDULE_TIMEOUT = 60.0
 
 
 class NodeError(Exception):
     """A node did not answer, refused the credentials or said ``error``; one line, no secret."""
+
+
+class NodeUnsureError(NodeError):
+    """A node took the request but gave no answer in time: it may have done it."""
 
 
 def node_urls(env: Mapping[str, str]) -> list[str]:
@@ -82,6 +89,7 @@ class Node:
     username: str | None = None
     password: str | None = None
     timeout: float = NODE_TIMEOUT
+    schedule_timeout: float = SCHEDULE_TIMEOUT
 
     @classmethod
     def all_from(cls, env: Mapping[str, str]) -> list[Node]:
@@ -99,18 +107,20 @@ class Node:
         return list(self._call("get", "listversions", {"project": project}).get("versions") or [])
 
     def schedule(self, spider: str, data: list[tuple[str, str]], project: str = PROJECT_NAME) -> str:
-        answer = self._call("post", "schedule", [("project", project), ("spider", spider), *data])
+        fields = [("project", project), ("spider", spider), *data]
+        answer = self._call("post", "schedule", fields, read_timeout=self.schedule_timeout)
         return str(answer["jobid"])
 
-    def _call(self, method: str, endpoint: str, data: Any = None) -> dict[str, Any]:
+    def _call(self, method: str, endpoint: str, data: Any = None, read_timeout: float | None = None) -> dict[str, Any]:
         auth = (self.username, self.password) if self.username and self.password else None
         options: dict[str, Any] = {"params": data} if method == "get" else {"data": data}
+        timeout = (self.timeout, read_timeout or self.timeout)
         try:
-            response = requests.request(
-                method, f"{self.url}/{endpoint}.json", auth=auth, timeout=self.timeout, **options
-            )
-        except requests.RequestException as exc:
+            response = requests.request(method, f"{self.url}/{endpoint}.json", auth=auth, timeout=timeout, **options)
+        except requests.ConnectionError as exc:  # never reached the node (a connect timeout too)
             raise NodeError(f"does not answer ({type(exc).__name__})") from None
+        except requests.RequestException as exc:  # sent, no answer: done or not, nobody knows
+            raise NodeUnsureError(f"gave no answer to {endpoint}.json in time ({type(exc).__name__})") from None
         if response.status_code == 401:
             raise NodeError("refuses the credentials (401; SCRAPYD_USERNAME / SCRAPYD_PASSWORD)")
         if response.status_code != 200:
