@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -85,6 +86,20 @@ class Scrapyd:
 
     def stop(self) -> subprocess.CompletedProcess[str]:
         return ops("stop", self.env)
+
+    def kill(self) -> None:
+        """The machine dies: SIGKILL to Scrapyd and its crawls (its process group), nothing closed."""
+        pid = int((Path(self.env["SCRAPYD_DATA_DIR"]) / "scrapyd.pid").read_text(encoding="utf-8"))
+        os.killpg(pid, signal.SIGKILL)
+        wait_for(lambda: not _group_alive(pid), 30, "the killed node's processes to go")
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 120, what: str = "") -> None:

@@ -13,7 +13,8 @@
   ``exports/``) and a relative SQLite ``DATABASE_URL`` are made absolute first, so the files and
   the database land where the operator said, not in Scrapyd's working directory.
 - ``start`` runs it in the background (pid file and log in the data directory) and waits until
-  it answers; ``stop`` ends it (SIGTERM: running crawls are cancelled cleanly, resumable).
+  it answers; ``stop`` ends it and its crawls (SIGTERM to its process group: each crawl closes
+  cleanly, cancelled and resumable; Scrapyd alone would leave them running, known to no node).
 - ``deploy`` builds the egg once and uploads that same version to every node (``SCRAPYD_URLS``,
   space-separated, else ``SCRAPYD_URL``) with ``scrapyd-deploy`` (scrapyd-client), the node's URL
   and the credentials in its environment (``scrapy.cfg``'s ``[deploy]`` reads them from there);
@@ -146,14 +147,31 @@ def stop(env: dict[str, str], wait: float = 60.0) -> None:
     if pid is None:
         print("Scrapyd is not running", flush=True)
         return
-    os.kill(pid, signal.SIGTERM)
+    # `start` made Scrapyd a session and group leader; its crawls are in its group. Scrapyd itself
+    # leaves them running when it stops (then no node knows them): SIGTERM to the group has each
+    # one close cleanly, its crawl cancelled and resumable.
+    group = os.getpgid(pid) == pid
+    if group:
+        os.killpg(pid, signal.SIGTERM)
+    else:
+        os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + wait
-    while time.monotonic() < deadline and process_alive(pid):
+    while time.monotonic() < deadline and (_group_alive(pid) if group else process_alive(pid)):
         time.sleep(0.2)
     if process_alive(pid):
         raise OpsError(f"Scrapyd (pid {pid}) did not stop within {wait:.0f} s")
     (folder / PID_FILE).unlink(missing_ok=True)
     print(f"Scrapyd (pid {pid}) stopped", flush=True)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def answers(url: str, env: dict[str, str]) -> bool:
@@ -179,7 +197,8 @@ def deploy(env: dict[str, str]) -> list[str]:
     lines: list[str] = []
     with tempfile.TemporaryDirectory(prefix="deploy-") as folder:
         egg = Path(folder) / f"{PROJECT_NAME}-{version}.egg"
-        built = _scrapyd_deploy([executable, "--build-egg", str(egg)], env, urls[0])
+        # --build-egg leaves its build folder behind: in ours (TMPDIR), removed with it.
+        built = _scrapyd_deploy([executable, "--build-egg", str(egg)], {**env, "TMPDIR": folder}, urls[0])
         if built.returncode != 0 or not egg.is_file():
             raise OpsError(f"building the egg failed (exit {built.returncode}): {_last_line(built.stdout)}")
         failed = []
