@@ -3,7 +3,8 @@ PostgreSQL database, the seven demo shops.
 
 One module fixture deploys to both nodes (what ``make deploy`` runs) and schedules every shop with
 ``scrapy schedule --all``, then asks again at once; the tests read what that left: both nodes
-used, every shop crawled exactly once, the second run skipping them all, ``scrapy export
+used, every shop crawled exactly once (its files on its node and copied to ``EXPORTS_URI``),
+the second run skipping them all, ``scrapy export
 --master`` on a third machine's folder. Then a node dies mid-crawl (Scrapyd and its crawls
 killed): its crawl ends ``aborted`` with nothing removed, and the next ``schedule`` runs the shop
 on the other node.
@@ -48,6 +49,10 @@ class Cluster:
     second: subprocess.CompletedProcess[str]  # `schedule --all` again, at once
 
     @property
+    def shared(self) -> Path:
+        return self.nodes[0].folder.parent / "shared"
+
+    @property
     def database(self) -> str:
         return self.env["DATABASE_URL"]
 
@@ -67,11 +72,12 @@ def schedule(env: dict[str, str], shop: DemoShop, *args: str) -> subprocess.Comp
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     require_service(chromium_path() is not None, "Chromium")  # manefa is a JavaScript storefront
     folder = tmp_path_factory.mktemp("nodes")
+    shared = folder / "shared"  # EXPORTS_URI: where both nodes copy their files
     with (
         fresh_database("postgresql", folder) as database,
         demo_shop(PRODUCTS) as shop,
-        scrapyd_node(folder / "a", DATABASE_URL=database) as first,
-        scrapyd_node(folder / "b", DATABASE_URL=database) as other,
+        scrapyd_node(folder / "a", DATABASE_URL=database, EXPORTS_URI=shared.as_uri()) as first,
+        scrapyd_node(folder / "b", DATABASE_URL=database, EXPORTS_URI=shared.as_uri()) as other,
     ):
         env = {
             **os.environ,
@@ -127,6 +133,8 @@ def test_schedule_all_runs_every_shop_once_over_both_nodes(cluster: Cluster) -> 
         assert (row.job_id, row.status, row.items_count) == (job, "finished", PRODUCTS), row.status_note
         assert row.stats["jobs/node"] == node  # where a stopped crawl's job folder would be
         assert (cluster.node(node).exports / row.site / "latest" / "full.csv").is_file()  # on its own node
+        assert (cluster.shared / row.site / row.crawl_id / "full.csv").is_file()  # and copied to EXPORTS_URI
+    assert (cluster.shared / "master.xlsx").is_file()
 
 
 def test_schedule_again_while_they_run_skips_every_shop(cluster: Cluster) -> None:
