@@ -3,7 +3,8 @@ PostgreSQL database, the seven demo shops.
 
 One module fixture deploys to both nodes (what ``make deploy`` runs) and schedules every shop with
 ``scrapy schedule --all``, then asks again at once; the tests read what that left: both nodes
-used, every shop crawled exactly once (its files on its node and copied to ``EXPORTS_URI``),
+used, every shop crawled exactly once (its files on its node and copied to ``EXPORTS_URI``: one
+node's by ``file://``, the other's by ``ftp://`` to a local FTP server),
 the second run skipping them all, ``scrapy export
 --master`` on a third machine's folder. Then a node dies mid-crawl (Scrapyd and its crawls
 killed): its crawl ends ``aborted`` with nothing removed, and the next ``schedule`` runs the shop
@@ -27,6 +28,7 @@ from sqlalchemy import func, select
 from ecommerce_scraper.storage.models import Crawl, Product
 from testkit import zygote
 from testkit.crawling import DemoShop, demo_shop, engine_for
+from testkit.ftp import ftp_server
 from testkit.scrapyd import PASSWORD, PROJECT, USER, Scrapyd, ops, scrapyd_node, wait_for
 from testkit.web import ROOT
 
@@ -72,12 +74,13 @@ def schedule(env: dict[str, str], shop: DemoShop, *args: str) -> subprocess.Comp
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     require_service(chromium_path() is not None, "Chromium")  # manefa is a JavaScript storefront
     folder = tmp_path_factory.mktemp("nodes")
-    shared = folder / "shared"  # EXPORTS_URI: where both nodes copy their files
+    shared = folder / "shared"  # EXPORTS_URI: where both nodes copy their files, one by file://, one by FTP
     with (
         fresh_database("postgresql", folder) as database,
         demo_shop(PRODUCTS) as shop,
+        ftp_server(shared, "exports", "ftp-test-secret") as ftp,
         scrapyd_node(folder / "a", DATABASE_URL=database, EXPORTS_URI=shared.as_uri()) as first,
-        scrapyd_node(folder / "b", DATABASE_URL=database, EXPORTS_URI=shared.as_uri()) as other,
+        scrapyd_node(folder / "b", DATABASE_URL=database, EXPORTS_URI=f"{ftp}/") as other,
     ):
         env = {
             **os.environ,
@@ -134,6 +137,7 @@ def test_schedule_all_runs_every_shop_once_over_both_nodes(cluster: Cluster) -> 
         assert row.stats["jobs/node"] == node  # where a stopped crawl's job folder would be
         assert (cluster.node(node).exports / row.site / "latest" / "full.csv").is_file()  # on its own node
         assert (cluster.shared / row.site / row.crawl_id / "full.csv").is_file()  # and copied to EXPORTS_URI
+        assert "ftp-test-secret" not in cluster.node(node).log(row.site, job)
     assert (cluster.shared / "master.xlsx").is_file()
 
 
