@@ -30,6 +30,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from ecommerce_scraper.ops.scrapyd import group_alive
+
 from .web import ROOT, free_port
 
 USER, PASSWORD = "ops", "scrapyd-test-secret"
@@ -91,15 +93,7 @@ class Scrapyd:
         """The machine dies: SIGKILL to Scrapyd and its crawls (its process group), nothing closed."""
         pid = int((Path(self.env["SCRAPYD_DATA_DIR"]) / "scrapyd.pid").read_text(encoding="utf-8"))
         os.killpg(pid, signal.SIGKILL)
-        wait_for(lambda: not _group_alive(pid), 30, "the killed node's processes to go")
-
-
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+        wait_for(lambda: not group_alive(pid), 30, "the killed node's processes to go")
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 120, what: str = "") -> None:

@@ -156,7 +156,7 @@ def stop(env: dict[str, str], wait: float = 60.0) -> None:
     else:
         os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + wait
-    while time.monotonic() < deadline and (_group_alive(pid) if group else process_alive(pid)):
+    while time.monotonic() < deadline and (group_alive(pid) if group else process_alive(pid)):
         time.sleep(0.2)
     if process_alive(pid):
         raise OpsError(f"Scrapyd (pid {pid}) did not stop within {wait:.0f} s")
@@ -164,7 +164,8 @@ def stop(env: dict[str, str], wait: float = 60.0) -> None:
     print(f"Scrapyd (pid {pid}) stopped", flush=True)
 
 
-def _group_alive(pgid: int) -> bool:
+def group_alive(pgid: int) -> bool:
+    """Whether any process of the process group ``pgid`` is left."""
     try:
         os.killpg(pgid, 0)
     except ProcessLookupError:
