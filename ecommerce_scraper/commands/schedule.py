@@ -8,10 +8,12 @@ any node (:mod:`~ecommerce_scraper.ops.distribute` says how the node is chosen, 
     manefa skipped: job 8f1e... is still running on http://10.0.0.3:6800
 
 ``-a NAME=VALUE`` (spider arguments) and ``-s NAME=VALUE`` (settings) go to every job, ``{site}``
-in a value replaced by the shop's name. The nodes (``SCRAPYD_URLS``, or ``SCRAPYD_URL``), their
-credentials and ``DATABASE_URL`` come from the environment or the env file (``--env-file``,
-default config/scrapyd.env). A node down or refusing the credentials is a warning on stderr;
-none answering: an error, exit status 1 (as when a shop could not be placed for a fault).
+in a value replaced by the shop's name (a ``-s PROGRESS_INTERVAL`` given to the jobs also sets
+how long this command waits before it takes a silent ``running`` crawl for dead). The nodes
+(``SCRAPYD_URLS``, or ``SCRAPYD_URL``), their credentials and ``DATABASE_URL`` come from the
+environment or the env file (``--env-file``, default config/scrapyd.env). A node down or
+refusing the credentials is a warning on stderr; none answering: an error, exit status 1 (as
+when a shop could not be placed for a fault).
 """
 
 from __future__ import annotations

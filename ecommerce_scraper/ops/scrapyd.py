@@ -18,7 +18,8 @@
 - ``deploy`` builds the egg once and uploads that same version to every node (``SCRAPYD_URLS``,
   space-separated, else ``SCRAPYD_URL``) with ``scrapyd-deploy`` (scrapyd-client), the node's URL
   and the credentials in its environment (``scrapy.cfg``'s ``[deploy]`` reads them from there);
-  one line per node. ``SCRAPYD_URLS`` set but empty is an error, never the local default.
+  one line per node. ``SCRAPYD_URLS`` set but empty is an error, never the local default. The
+  version is the time (as ``scrapyd-deploy``'s own), or ``SCRAPYD_DEPLOY_VERSION`` when set.
 """
 
 from __future__ import annotations
