@@ -4,14 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install chromium libreoffice pushgateway demo test lint format bench crawl clean migrate scrapyd scrapyd-bg scrapyd-stop deploy crontab
+.PHONY: help install chromium libreoffice pushgateway demo test lint format bench bench-nodes crawl clean migrate scrapyd scrapyd-bg scrapyd-stop deploy crontab
 
 help:
 	@echo "make demo [DAY=2]  crawl the seven demo shops (as they are on DAY) and print what changed"
 	@echo "make test    lint (ruff) and run the tests"
 	@echo "make bench   benchmarks: pages/s (project vs bare Scrapy), peak RSS, requests/product"
 	@echo "make scrapyd | scrapyd-bg | scrapyd-stop   Scrapyd (foreground | background | stop); config/scrapyd.env"
-	@echo "make deploy  deploy the project to Scrapyd (scrapyd-deploy)"
+	@echo "make bench-nodes  two local Scrapyd nodes against one: shops finished in the same time"
+	@echo "make deploy  deploy the project to every Scrapyd node (SCRAPYD_URLS, else SCRAPYD_URL)"
 	@echo "make crontab print the cron lines that schedule each shop through Scrapyd (scrapy crontab --install installs them)"
 	@echo "make crawl SITE=knitshop [BASE_URL=...] [RESUME=1]   crawl one shop (politely); RESUME=1 goes on with its stopped crawl"
 
@@ -49,6 +50,9 @@ test: lint chromium libreoffice pushgateway
 
 bench: install chromium
 	$(BIN)/python -m bench.run
+
+bench-nodes: install chromium
+	$(BIN)/python -m bench.nodes
 
 crawl: install migrate
 	@test -n "$(SITE)" || { echo "usage: make crawl SITE=<shop> [BASE_URL=...] [RESUME=1]"; exit 2; }

@@ -10,6 +10,8 @@
    duplicates, false removals, unverified, false changes, retries, bans, seconds.
 4. Storage (``bench/storage.py``), then exports (``bench/exports.py``): full.csv and the workbook
    for 10,000 and 100,000 products, seconds, rows/s, CPU seconds and peak RSS, next to issue 16's figures.
+5. Scrapyd nodes (``bench/nodes.py``, alone: ``make bench-nodes``): the seven demo shops, crawled
+   politely, scheduled on one local node then on two: shops finished in the same time.
 """
 
 from __future__ import annotations
@@ -78,6 +80,7 @@ def main() -> None:
     subprocess.run([sys.executable, "-m", "bench.faults"], cwd=ROOT, check=True)
     subprocess.run([sys.executable, "-m", "bench.storage"], cwd=ROOT, check=True)
     subprocess.run([sys.executable, "-m", "bench.exports"], cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "-m", "bench.nodes"], cwd=ROOT, check=True)
 
 
 if __name__ == "__main__":

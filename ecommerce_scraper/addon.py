@@ -6,6 +6,8 @@ a test, Scrapyd's listing) runs none of it and writes no file. Each check fails 
 naming what to fix; ``scrapy crawl`` (``commands/crawl.py``) prints that line as
 ``error: ...`` and exits with status 2.
 
+- with several Scrapyd nodes (``SCRAPYD_URLS``, a setting or the environment), the database is
+  PostgreSQL, not SQLite (``ops/nodes.py``);
 - the database is reachable and migrated (when ``StoragePipeline`` is on);
 - the AI settings are well-formed (the model itself is only asked when a key is set);
 - the alerts file (``ALERTS_FILE``, ``config/alerts.json``) is valid, when there is one;
@@ -24,8 +26,11 @@ from .alerts.health import check_health_notify
 from .alerts.rules import check_alerts
 from .jobs import choose_job
 from .middlewares.proxy_list import load_proxies
+from .ops import OpsError
+from .ops.nodes import check_shared_database, nodes_setting
 from .pipelines.attributes import llm_config
 from .pipelines.storage import check_database
+from .storage.db import database_url
 
 
 class CrawlSetup:
@@ -37,6 +42,10 @@ class CrawlSetup:
         return cls(crawler)
 
     def update_settings(self, settings: BaseSettings) -> None:
+        try:  # before the database is opened: a SQLite file is not created for nothing
+            check_shared_database(database_url(settings), nodes_setting(settings))
+        except OpsError as exc:
+            raise UsageError(str(exc), print_help=False) from None
         check_database(settings)
         llm_config(settings)
         check_alerts(settings)  # a broken alerts file (ALERTS_FILE, config/alerts.json) names its field

@@ -162,6 +162,9 @@ class CrawlJobs:
         return cls(crawler)
 
     def spider_opened(self, spider: Spider) -> None:
+        node = self.crawler.settings.get("SCRAPYD_NODE")
+        if node:  # stored with the crawl: `scrapy schedule -s RESUME=true` goes back to this node
+            self.crawler.stats.set_value("jobs/node", node)
         if self.folder is None:
             return
         previous = Job.read(self.folder)

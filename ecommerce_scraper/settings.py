@@ -106,6 +106,12 @@ PROXY_WAIT_MAX = 60  # every proxy resting: a request waits at most this long fo
 # stopped cleanly (Ctrl-C, SIGTERM, a Scrapyd cancel) resumes with -s RESUME=true.
 JOBS_DIR = os.environ.get("JOBS_DIR")
 RESUME = False
+# --- several Scrapyd nodes (ops/nodes.py, ops/distribute.py): SCRAPYD_URLS (space-separated) names them;
+# with more than one, DATABASE_URL must be PostgreSQL (refused at start-up). `scrapy schedule` passes
+# both to each job; SCRAPYD_NODE, the job's node, is stored in the crawl's stats (jobs/node) so that a
+# stopped crawl is resumed on the node holding its job folder.
+SCRAPYD_URLS = os.environ.get("SCRAPYD_URLS")
+SCRAPYD_NODE = None
 EXTENSIONS = {
     "ecommerce_scraper.jobs.CrawlJobs": 100,
     "ecommerce_scraper.logs.ReadableLogs": 110,
@@ -120,6 +126,10 @@ EXTENSIONS = {
     "ecommerce_scraper.metrics.progress.CrawlProgress": 540,
 }
 EXPORT_FILES = True
+# Each crawl's files (and master.xlsx, compare.csv, index.html) uploaded through Scrapy's feed
+# storages (FEED_STORAGES: s3://, gs://, ftp://, file://) under this URI, so several nodes' files
+# land in one place (exports/upload.py); unset: only under EXPORTS_DIR.
+EXPORTS_URI = os.environ.get("EXPORTS_URI")
 # --- business alerts (ecommerce_scraper.alerts): rules in ALERTS_FILE (environment or -s), else
 # config/alerts.json when it exists, else off. A failed delivery is retried ALERTS_RETRY_TIMES times
 # (3 attempts in all), ALERTS_RETRY_BACKOFF seconds before the first retry, doubling; at the end of

@@ -53,6 +53,8 @@ PRELOAD = (
     "ecommerce_scraper.commands.export",
     "ecommerce_scraper.commands.crontab",
     "ecommerce_scraper.commands.status",
+    "ecommerce_scraper.commands.schedule",
+    "ecommerce_scraper.commands.nodes",
     "ecommerce_scraper.spiders.generic",
     "ecommerce_scraper.spiders.knitshop",
     "ecommerce_scraper.exports.tree",

@@ -9,7 +9,6 @@ inherit that environment and crawl a demo shop started here.
 
 from __future__ import annotations
 
-import base64
 import csv
 import hashlib
 import io
@@ -20,10 +19,7 @@ import subprocess
 import sys
 import time
 import urllib.error
-import urllib.parse
-import urllib.request
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,63 +29,9 @@ from sqlalchemy import select
 from ecommerce_scraper.config import DEFAULT_CONFIG_PATH
 from ecommerce_scraper.storage.models import Crawl, Product
 from testkit.crawling import SITE, DemoShop, demo_shop, engine_for
-from testkit.web import free_port
+from testkit.scrapyd import FAST, PASSWORD, PROJECT, USER, Scrapyd, ops, scrapyd_node
 
 from .conftest import ROOT
-
-USER, PASSWORD = "ops", "scrapyd-test-secret"
-PROJECT = "ecommerce_scraper"
-FAST = {
-    "DOWNLOAD_DELAY": "0",
-    "AUTOTHROTTLE_ENABLED": "false",
-    "DOWNLOAD_HANDLERS": "{}",
-    "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
-}
-
-
-@dataclass
-class Scrapyd:
-    url: str
-    env: dict[str, str]
-    folder: Path
-
-    @property
-    def exports(self) -> Path:
-        return Path(self.env["EXPORTS_DIR"])
-
-    def call(self, endpoint: str, data: list[tuple[str, str]] | None = None, *, auth: bool = True) -> Any:
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        request = urllib.request.Request(f"{self.url}/{endpoint}", data=body)
-        if auth:
-            request.add_header("Authorization", "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode())
-        with urllib.request.urlopen(request, timeout=30) as response:
-            payload = response.read()
-        is_json = endpoint.split("?", 1)[0].endswith(".json")
-        return json.loads(payload) if is_json else payload.decode("utf-8", "replace")
-
-    def job_state(self, job: str) -> str | None:
-        jobs = self.call(f"listjobs.json?project={PROJECT}")
-        for state in ("pending", "running", "finished"):
-            if any(entry["id"] == job for entry in jobs[state]):
-                return state
-        return None
-
-    def wait_for(self, condition: Callable[[], bool], timeout: float = 120, what: str = "") -> None:
-        deadline = time.monotonic() + timeout
-        while not condition():
-            assert time.monotonic() < deadline, f"timed out waiting for {what}"
-            time.sleep(0.3)
-
-
-def ops(action: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "ecommerce_scraper.ops.scrapyd", action],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=180,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -101,30 +43,12 @@ def shop() -> Iterator[DemoShop]:
 @pytest.fixture(scope="module")
 def scrapyd(shop: DemoShop, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scrapyd]:
     folder = tmp_path_factory.mktemp("scrapyd")
-    port = free_port()
     # The shops as deployed, but knitshop is the demo shop: what cron schedules crawls it, not the real one.
     sites = json.loads(DEFAULT_CONFIG_PATH.read_text(encoding="utf-8"))
     sites["sites"][SITE]["base_url"] = shop.url()
     (folder / "sites.json").write_text(json.dumps(sites), encoding="utf-8")
-    env = {
-        **os.environ,
-        "SCRAPYD_DATA_DIR": str(folder / "data"),
-        "SCRAPYD_HTTP_PORT": str(port),
-        "SCRAPYD_USERNAME": USER,
-        "SCRAPYD_PASSWORD": PASSWORD,
-        "SCRAPYD_URL": f"http://127.0.0.1:{port}",
-        "SCRAPYD_ENV_FILE": str(folder / "none.env"),
-        "EXPORTS_DIR": str(folder / "exports"),
-        "DATABASE_URL": f"sqlite:///{(folder / 'catalog.sqlite3').as_posix()}",
-        "SITES_CONFIG": str(folder / "sites.json"),
-    }
-    started = ops("start", env)
-    assert started.returncode == 0, started.stdout + started.stderr
-    try:
-        yield Scrapyd(f"http://127.0.0.1:{port}", env, folder)
-    finally:
-        stopped = ops("stop", env)
-        assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+    with scrapyd_node(folder, SITES_CONFIG=str(folder / "sites.json")) as node:
+        yield node
 
 
 @pytest.fixture(scope="module")
@@ -195,7 +119,7 @@ def test_deployed_crawls_run_finish_and_cancel_through_the_api(deployed: Scrapyd
     # A slower crawl, cancelled half-way: closed cleanly, cancelled, latest/ and the products kept.
     slow = schedule(scrapyd, shop, DOWNLOAD_DELAY="0.5", CONCURRENT_REQUESTS_PER_DOMAIN="1")
     scrapyd.wait_for(lambda: scrapyd.job_state(slow) == "running", what="the second crawl to start")
-    scrapyd.wait_for(lambda: f"crawling {SITE} from" in _log_or_empty(scrapyd, slow), what="the second crawl to crawl")
+    scrapyd.wait_for(lambda: f"crawling {SITE} from" in scrapyd.log(SITE, slow), what="the second crawl to crawl")
     time.sleep(2)
     assert scrapyd.call("cancel.json", [("project", PROJECT), ("job", slow)])["prevstate"] == "running"
     scrapyd.wait_for(lambda: scrapyd.job_state(slow) == "finished", what="the cancelled crawl to close")
@@ -205,13 +129,6 @@ def test_deployed_crawls_run_finish_and_cancel_through_the_api(deployed: Scrapyd
     assert sha256(latest) == before
     with engine_for(scrapyd.env["DATABASE_URL"]) as engine, engine.connect() as conn:
         assert conn.execute(select(Product).where(Product.removed_at.is_not(None))).first() is None
-
-
-def _log_or_empty(scrapyd: Scrapyd, job: str) -> str:
-    try:
-        return scrapyd.call(f"logs/{PROJECT}/{SITE}/{job}.log")
-    except urllib.error.HTTPError:
-        return ""
 
 
 def test_cron_lines_schedule_through_scrapyd_and_install_idempotently(deployed: Scrapyd, tmp_path: Path) -> None:
@@ -250,9 +167,9 @@ def test_cron_lines_schedule_through_scrapyd_and_install_idempotently(deployed: 
         ran = subprocess.run(["/bin/sh", "-c", command], env=env, timeout=120, check=False)
         assert ran.returncode == 0
     cron_log = (scrapyd.exports / "cron.log").read_text(encoding="utf-8")
-    assert f"{SITE}: scheduled job " in cron_log
-    job = cron_log.split(f"{SITE}: scheduled job ", 1)[1].split()[0]
-    assert f"{SITE}: job {job} is still " in cron_log and "not started again" in cron_log
+    assert f"{SITE} {scrapyd.url} " in cron_log  # the line of `scrapy schedule`: <site> <node> <jobid>
+    job = cron_log.split(f"{SITE} {scrapyd.url} ", 1)[1].split()[0]
+    assert f"{SITE} skipped: job {job} is still " in cron_log
     scrapyd.wait_for(lambda: scrapyd.job_state(job) == "finished", what="the cron-scheduled crawl")
     assert crawl_row(scrapyd, job).status == "finished"
 

@@ -4,9 +4,10 @@
 - ``scrapy crontab --install``: put them in the current user's crontab (python-crontab),
   replacing the project's earlier lines and leaving every other line alone; ``--crontab-file F``
   works on a crontab file instead.
-- ``scrapy crontab --run SITE``: what a line runs: schedule SITE in Scrapyd unless a job of it is
-  still pending or running (:func:`~ecommerce_scraper.ops.schedule.schedule_shop`), with the URL
-  and credentials of the env file (``--env-file``, default config/scrapyd.env).
+- ``scrapy crontab --run SITE``: what a line runs: schedule SITE on the least busy Scrapyd node
+  unless a job of it is still pending or running on any
+  (:func:`~ecommerce_scraper.ops.schedule.schedule_shop`, the choice of ``scrapy schedule``), with
+  the nodes, credentials and database of the env file (``--env-file``, default config/scrapyd.env).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from scrapy.exceptions import UsageError
 from ..config import ConfigError, load_sites
 from ..ops import OpsError, env_file, operator_environment
 from ..ops.schedule import cron_jobs, schedule_shop
+from ..storage.db import database_url
 
 
 class Command(ScrapyCommand):
@@ -48,7 +50,10 @@ class Command(ScrapyCommand):
             raise UsageError(f"unexpected arguments: {' '.join(args)}")
         try:
             if opts.run:
-                print(schedule_shop(opts.run, operator_environment(path=opts.env_file)))
+                assert self.settings is not None
+                env = operator_environment(path=opts.env_file)
+                interval = self.settings.getfloat("PROGRESS_INTERVAL")
+                print(schedule_shop(opts.run, env, database_url(env), progress_interval=interval), flush=True)
                 return
             sites = load_sites().sites
         except (OpsError, ConfigError) as exc:

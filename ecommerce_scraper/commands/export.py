@@ -6,6 +6,9 @@
   position of the own shop: ``OWN_CATALOG`` or ``own_site``).
 - ``scrapy export --site S``: the same for one shop; ``--crawl ID``: that crawl (of every shop
   that has it, or of ``--site``); ``--all``: every stored crawl.
+- ``scrapy export --master``: only ``master.xlsx``, ``compare.csv`` (when products match) and
+  ``index.html``, every shop's from the database: with several Scrapyd nodes, on whichever machine
+  the user reads them (each node's crawls wrote their own files on that node).
 
 The database is ``DATABASE_URL`` and the tree goes under ``EXPORTS_DIR``, as for a crawl.
 """
@@ -32,7 +35,7 @@ class Command(ScrapyCommand):
     default_settings: ClassVar[dict[str, Any]] = {"LOG_LEVEL": "WARNING"}
 
     def syntax(self) -> str:
-        return "[--site SITE] [--crawl CRAWL_ID | --all]"
+        return "[--site SITE] [--crawl CRAWL_ID | --all] | --master"
 
     def short_desc(self) -> str:
         return "Write the export files of stored crawls and the master workbook again"
@@ -42,6 +45,9 @@ class Command(ScrapyCommand):
         parser.add_argument("--site", help="only this shop (spider name)")
         parser.add_argument("--crawl", help="only this crawl id")
         parser.add_argument("--all", action="store_true", help="every stored crawl, not only the newest")
+        parser.add_argument(
+            "--master", action="store_true", help="only master.xlsx, compare.csv and index.html (every shop)"
+        )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
@@ -49,13 +55,15 @@ class Command(ScrapyCommand):
             raise UsageError(f"unexpected arguments: {' '.join(args)}")
         if opts.crawl and opts.all:
             raise UsageError("--crawl and --all exclude each other")
+        if opts.master and (opts.site or opts.crawl or opts.all):
+            raise UsageError("--master writes every shop's master files: no --site, --crawl or --all with it")
         exports_dir = self.settings.get("EXPORTS_DIR", "exports")
         try:
             engine = open_database(database_url(self.settings))
         except DatabaseError as exc:
             raise UsageError(str(exc), print_help=False) from None
         try:
-            targets = crawls_to_export(engine, opts.site, opts.crawl, every=opts.all)
+            targets = [] if opts.master else crawls_to_export(engine, opts.site, opts.crawl, every=opts.all)
             if (opts.site or opts.crawl) and not targets:
                 self.exitcode = 1
                 print("no stored crawl matches")

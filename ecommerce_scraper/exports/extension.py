@@ -4,7 +4,8 @@ The storage pipeline only stores: once it has closed a shop's crawl in the datab
 :data:`~ecommerce_scraper.signals.crawl_stored`, and this extension writes that crawl's files
 (:func:`~.tree.write_crawl_exports`). ``master.xlsx``, ``compare.csv`` and ``index.html`` gather every shop, so
 they are written once per process, when its last crawl has closed (``make demo`` runs seven
-spiders in one process), and again by ``scrapy export``.
+spiders in one process), and again by ``scrapy export``. With ``EXPORTS_URI`` set, each crawl's
+files and then the master files are uploaded there too (``upload.py``).
 
 Off with ``EXPORT_FILES = False``, or without the storage pipeline (nothing to read the files from).
 """
@@ -26,6 +27,7 @@ from .. import signals as project_signals
 from ..storage.db import database_url, open_database
 from .compare_export import matches_path, own_shop
 from .tree import write_crawl_exports, write_master
+from .upload import ExportUploader, master_files
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +45,7 @@ class CrawlExports:
         self.url = database_url(crawler.settings)
         self._engine: Engine | None = None
         self.stored = False
+        self.uploader = ExportUploader.from_crawler(crawler)  # EXPORTS_URI, else None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlExports:
@@ -71,16 +74,19 @@ class CrawlExports:
         """Write one stored crawl's files, in a thread (the reactor goes on); a failure is
         logged, never raised: the crawl is stored already."""
         self.stored = True
-        await maybe_deferred_to_future(deferToThread(self._write_crawl, site, crawl_id))
+        files = await maybe_deferred_to_future(deferToThread(self._write_crawl, site, crawl_id))
+        if files and self.uploader is not None:
+            await self.uploader.upload(files)
 
-    def _write_crawl(self, site: str, crawl_id: str) -> None:
+    def _write_crawl(self, site: str, crawl_id: str) -> list[Path]:
         try:
             files = write_crawl_exports(self.engine, self.exports_dir, site, crawl_id)
         except Exception:
             logger.exception("%s: could not write the export files of crawl %s", site, crawl_id)
-            return
+            return []
         self.crawler.stats.set_value(f"exports/{site}/files", len(files))
         logger.info("%s crawl %s exported to %s", site, crawl_id, files[0].parent if files else "-")
+        return files
 
     async def engine_stopped(self) -> None:
         CrawlExports.open_crawls = max(0, CrawlExports.open_crawls - 1)
@@ -89,15 +95,18 @@ class CrawlExports:
         try:
             if CrawlExports.open_crawls == 0 and str(self.exports_dir) in CrawlExports.pending_masters:
                 CrawlExports.pending_masters.discard(str(self.exports_dir))
-                await maybe_deferred_to_future(deferToThread(self._write_master))
+                master = await maybe_deferred_to_future(deferToThread(self._write_master))
+                if master is not None and self.uploader is not None:
+                    await self.uploader.upload(master_files(master))
         finally:
             if self._engine is not None:
                 self._engine.dispose()
 
-    def _write_master(self) -> None:
+    def _write_master(self) -> Path | None:
         try:
             path = write_master(self.engine, self.exports_dir, self.matches_file, own_shop(self.crawler.settings))
         except Exception:
             logger.exception("could not write the master workbook")
-            return
+            return None
         logger.info("master workbook: %s", path)
+        return path

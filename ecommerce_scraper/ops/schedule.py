@@ -6,9 +6,11 @@ Each shop with a ``schedule`` in ``config/sites.json`` gets one crontab line::
         /project/.venv/bin/python -m scrapy crontab --run knitshop >> /project/exports/cron.log 2>&1 \\
         # ecommerce_scraper:knitshop
 
-``scrapy crontab --run SITE`` (:func:`schedule_shop`) asks Scrapyd, with the URL and credentials
-of the env file, whether the shop already has a pending or running job; if it has, nothing is
-started (a crawl slower than its schedule never runs twice at once); else it schedules one.
+``scrapy crontab --run SITE`` (:func:`schedule_shop`) asks the Scrapyd nodes (``SCRAPYD_URLS`` or
+``SCRAPYD_URL``, with the credentials of the env file) whether the shop already has a pending or
+running job on any of them; if it has, nothing is started (a crawl slower than its schedule never
+runs twice at once); else it schedules one on the least busy node (:mod:`.distribute`, the
+choice ``scrapy schedule`` makes) and prints ``<site> <node> <jobid>``.
 ``flock`` keeps two cron runs of the same line from asking at the same moment. Credentials are
 never in the line: only the env file's path is.
 
@@ -28,12 +30,11 @@ from pathlib import Path
 from typing import Any
 
 from crontab import CronTab
-from requests import RequestException
-from scrapyd_client.exceptions import ErrorResponse, MalformedResponse
-from scrapyd_client.pyclient import ScrapydClient
 
 from ..config import SiteConfig
-from . import DEFAULT_SCRAPYD_URL, PROJECT_DIR, PROJECT_NAME, OpsError
+from . import PROJECT_DIR, PROJECT_NAME
+from .distribute import schedule_sites
+from .nodes import Node
 
 MARKER = f"{PROJECT_NAME}:"
 LOCK_DIR = Path("/tmp")  # noqa: S108 - lock files only, named for the project and shop
@@ -64,22 +65,15 @@ def cron_jobs(tab: CronTab, sites: Mapping[str, SiteConfig], **options: Any) -> 
     return added
 
 
-def schedule_shop(site: str, env: Mapping[str, str]) -> str:
-    """Schedule a crawl of ``site`` in Scrapyd unless one is pending or running; says what it did."""
-    url = (env.get("SCRAPYD_URL") or DEFAULT_SCRAPYD_URL).rstrip("/")
-    client = ScrapydClient(url, env.get("SCRAPYD_USERNAME") or None, env.get("SCRAPYD_PASSWORD") or None)
+def schedule_shop(site: str, env: Mapping[str, str], database: str, *, progress_interval: float = 30) -> str:
+    """Schedule a crawl of ``site`` on a node unless one is pending or running on any node
+    (the choice of ``scrapy schedule``, :mod:`.distribute`); returns its contract line."""
+    warnings: list[str] = []
     try:
-        jobs = client.jobs(PROJECT_NAME)
-        for state in ("running", "pending"):
-            busy = [job for job in jobs.get(state, []) if job.get("spider") == site]
-            if busy:
-                return f"{site}: job {busy[0]['id']} is still {state}; not started again"
-        job_id = client.schedule(PROJECT_NAME, site)
-    except (ErrorResponse, MalformedResponse, RequestException) as exc:
-        raise OpsError(f"Scrapyd at {url} did not take the job: {_first_line(exc)}") from None
-    return f"{site}: scheduled job {job_id}"
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+        (placed,) = schedule_sites(
+            [site], Node.all_from(env), database, progress_interval=progress_interval, warn=warnings.append
+        )
+    finally:
+        for warning in warnings:
+            print(f"warning: {warning}", file=sys.stderr, flush=True)
+    return placed.line()

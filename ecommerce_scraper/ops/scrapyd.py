@@ -13,9 +13,13 @@
   ``exports/``) and a relative SQLite ``DATABASE_URL`` are made absolute first, so the files and
   the database land where the operator said, not in Scrapyd's working directory.
 - ``start`` runs it in the background (pid file and log in the data directory) and waits until
-  it answers; ``stop`` ends it (SIGTERM: running crawls are cancelled cleanly, resumable).
-- ``deploy`` runs ``scrapyd-deploy`` (scrapyd-client) with ``SCRAPYD_URL`` and the credentials in
-  its environment (``scrapy.cfg``'s ``[deploy]`` reads them from there).
+  it answers; ``stop`` ends it and its crawls (SIGTERM to its process group: each crawl closes
+  cleanly, cancelled and resumable; Scrapyd alone would leave them running, known to no node).
+- ``deploy`` builds the egg once and uploads that same version to every node (``SCRAPYD_URLS``,
+  space-separated, else ``SCRAPYD_URL``) with ``scrapyd-deploy`` (scrapyd-client), the node's URL
+  and the credentials in its environment (``scrapy.cfg``'s ``[deploy]`` reads them from there);
+  one line per node. ``SCRAPYD_URLS`` set but empty is an error, never the local default. The
+  version is the time (as ``scrapyd-deploy``'s own), or ``SCRAPYD_DEPLOY_VERSION`` when set.
 """
 
 from __future__ import annotations
@@ -30,13 +34,15 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 from ..jobs import process_alive
-from . import DEFAULT_SCRAPYD_URL, PROJECT_DIR, OpsError, operator_environment
+from . import PROJECT_DIR, PROJECT_NAME, OpsError, operator_environment
+from .nodes import node_urls
 
 CONF = PROJECT_DIR / "scrapyd.conf"
 PID_FILE = "scrapyd.pid"
@@ -142,14 +148,32 @@ def stop(env: dict[str, str], wait: float = 60.0) -> None:
     if pid is None:
         print("Scrapyd is not running", flush=True)
         return
-    os.kill(pid, signal.SIGTERM)
+    # `start` made Scrapyd a session and group leader; its crawls are in its group. Scrapyd itself
+    # leaves them running when it stops (then no node knows them): SIGTERM to the group has each
+    # one close cleanly, its crawl cancelled and resumable.
+    group = os.getpgid(pid) == pid
+    if group:
+        os.killpg(pid, signal.SIGTERM)
+    else:
+        os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + wait
-    while time.monotonic() < deadline and process_alive(pid):
+    while time.monotonic() < deadline and (group_alive(pid) if group else process_alive(pid)):
         time.sleep(0.2)
     if process_alive(pid):
         raise OpsError(f"Scrapyd (pid {pid}) did not stop within {wait:.0f} s")
     (folder / PID_FILE).unlink(missing_ok=True)
     print(f"Scrapyd (pid {pid}) stopped", flush=True)
+
+
+def group_alive(pgid: int) -> bool:
+    """Whether any process of the process group ``pgid`` is left."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def answers(url: str, env: dict[str, str]) -> bool:
@@ -165,15 +189,48 @@ def answers(url: str, env: dict[str, str]) -> bool:
         return False
 
 
-def deploy(env: dict[str, str]) -> None:
-    """``scrapyd-deploy`` with the target and credentials from the environment or env file."""
-    environment = {**env, "SCRAPYD_URL": (env.get("SCRAPYD_URL") or DEFAULT_SCRAPYD_URL).rstrip("/")}
+def deploy(env: dict[str, str]) -> list[str]:
+    """The same egg, one version, to every node (``SCRAPYD_URLS``, else ``SCRAPYD_URL``): built
+    once with ``scrapyd-deploy --build-egg``, uploaded by ``scrapyd-deploy --egg`` to each node;
+    one line per node. ``OpsError`` when a node failed (the others keep the new version)."""
+    urls = node_urls(env)  # SCRAPYD_URLS set but empty: an error, never the local default
+    version = env.get("SCRAPYD_DEPLOY_VERSION") or str(int(time.time()))
+    executable = str(Path(sys.executable).with_name("scrapyd-deploy"))
+    lines: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="deploy-") as folder:
+        egg = Path(folder) / f"{PROJECT_NAME}-{version}.egg"
+        # --build-egg leaves its build folder behind: in ours (TMPDIR), removed with it.
+        built = _scrapyd_deploy([executable, "--build-egg", str(egg)], {**env, "TMPDIR": folder}, urls[0])
+        if built.returncode != 0 or not egg.is_file():
+            raise OpsError(f"building the egg failed (exit {built.returncode}): {_last_line(built.stdout)}")
+        failed = []
+        for url in urls:
+            result = _scrapyd_deploy([executable, "--egg", str(egg), "--version", version], env, url)
+            if result.returncode == 0:
+                lines.append(f"{url} deployed {PROJECT_NAME} version {version}")
+            else:
+                failed.append(url)
+                lines.append(f"{url} failed: {_last_line(result.stdout)}")
+            print(lines[-1], flush=True)
+    if failed:
+        done = len(urls) - len(failed)
+        raise OpsError(f"version {version} deployed to {done} of {len(urls)} nodes; failed: {' '.join(failed)}")
+    return lines
+
+
+def _scrapyd_deploy(command: list[str], env: dict[str, str], url: str) -> subprocess.CompletedProcess[str]:
+    # scrapy.cfg's [deploy] reads the target and credentials from this environment.
+    environment = {**env, "SCRAPYD_URL": url}
     environment.setdefault("SCRAPYD_USERNAME", "")
     environment.setdefault("SCRAPYD_PASSWORD", "")
-    executable = Path(sys.executable).with_name("scrapyd-deploy")
-    result = subprocess.run([str(executable)], cwd=PROJECT_DIR, env=environment, check=False)  # noqa: S603
-    if result.returncode != 0:
-        raise OpsError(f"scrapyd-deploy failed (exit {result.returncode}) deploying to {environment['SCRAPYD_URL']}")
+    return subprocess.run(  # noqa: S603 - our own virtualenv's scrapyd-deploy
+        command, cwd=PROJECT_DIR, env=environment, capture_output=True, text=True, check=False
+    )
+
+
+def _last_line(output: str) -> str:
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    return lines[-1][:300] if lines else "no output"
 
 
 def _pid(folder: Path) -> int | None:
