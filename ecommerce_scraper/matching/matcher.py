@@ -31,13 +31,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from .identity import ProductIdentity, ProductKey, identity_of
+from .identity import ProductIdentity, ProductKey, identities_of
 
 #: A name link counts from this confidence on. With the same line words every kind of colour
 #: evidence passes, with or without both weights (the lowest: no colour on either side and one
 #: weight unknown, 0.9 × 0.95 = 0.855); lines that differ by one word pass only when long and
 #: otherwise certain (6 shared of 7: 0.857 × 1.0), never one word of three (Jaccard 0.67).
 MATCH_THRESHOLD = 0.85
+
+#: Changed whenever a change here or in :mod:`.identity` can change a result: the stored groups
+#: (:mod:`.store`) computed by another version are redone from scratch.
+MATCHER_VERSION = "1"
 
 #: How much a length may differ (relative to the smaller one) before two products are different.
 LENGTH_TOLERANCE = Decimal("0.10")
@@ -314,8 +318,10 @@ def _name_links(
 def match_products(
     states: Iterable[Mapping[str, Any]], controls: MatchControls | None = None, *, threshold: float = MATCH_THRESHOLD
 ) -> list[MatchGroup]:
-    """Group stored product states (:func:`~.identity.identity_of` each, then :func:`match_identities`)."""
-    return match_identities((identity_of(state) for state in states), controls, threshold=threshold)
+    """Group stored product states (:func:`~.identity.identities_of` each, then :func:`match_identities`)."""
+    return match_identities(
+        (identity for state in states for identity in identities_of(state)), controls, threshold=threshold
+    )
 
 
 def rematch(
@@ -326,55 +332,98 @@ def rematch(
     *,
     threshold: float = MATCH_THRESHOLD,
 ) -> tuple[list[MatchGroup], dict[ProductKey, ProductIdentity]]:
-    """Groups again after ``changed`` (new or changed product states), touching only what they reach.
+    """Groups again after ``changed`` (new or changed product states): :func:`rematch_identities`
+    with their identities (:func:`~.identity.identities_of`). Returns the groups and the updated
+    identities. Removed products: drop them from ``identities`` and pass their group's other
+    members as changed, or call :func:`rematch_identities` with ``removed``.
+    """
+    fresh = {identity.key: identity for state in changed for identity in identities_of(state)}
+    return rematch_identities(groups, identities, fresh, (), controls, threshold=threshold)
 
-    ``groups`` and ``identities`` are the previous result and every product's identity. The
-    changed products' identities are recomputed; the products re-grouped are those in the blocks
-    (:func:`block_of`) or GTINs of a changed product, old or new, in a group with one of them, or
-    pinned to one, repeated until nothing more is reached. Every other group is kept as it was.
-    Returns the groups and the updated identities. Removed products are not handled here (drop
-    them from ``identities`` and pass their group's other members as changed). One difference from
-    a full :func:`match_identities` is possible: two groups with the same identity key (kept apart
-    by hand) get their ``match_id`` disambiguated only when both are re-grouped together.
+
+def rematch_identities(
+    groups: Iterable[MatchGroup],
+    identities: Mapping[ProductKey, ProductIdentity],
+    changed: Mapping[ProductKey, ProductIdentity],
+    removed: Iterable[ProductKey] = (),
+    controls: MatchControls | None = None,
+    *,
+    threshold: float = MATCH_THRESHOLD,
+) -> tuple[list[MatchGroup], dict[ProductKey, ProductIdentity]]:
+    """Groups again after some units changed (``changed``: new or changed identities) or went
+    (``removed``), touching only what they reach; the result equals :func:`match_identities` over
+    the updated identities.
+
+    ``groups`` and ``identities`` are the previous result and every unit's identity. The units
+    re-grouped are those in the blocks (:func:`block_of`) or GTINs of a changed or removed unit,
+    old or new, in a group with one of them, or pinned to one, repeated until nothing more is
+    reached; then any kept group whose identity key a re-grouped group has, or had (their
+    ``match_id`` is disambiguated together). Every other group is kept as it was. Returns the groups and the
+    updated identities.
     """
     controls = controls or MatchControls()
-    old = dict(identities)
+    old = identities
     updated = dict(identities)
-    touched: set[ProductKey] = set()
-    for state in changed:
-        identity = identity_of(state)
-        updated[identity.key] = identity
-        touched.add(identity.key)
+    touched: set[ProductKey] = set(changed)
+    for key in removed:
+        if updated.pop(key, None) is not None:
+            touched.add(key)
+    updated.update(changed)
     previous = list(groups)
+    if not touched:
+        return sorted(previous, key=lambda group: (group.match_id, group.keys)), updated
     group_of = {key: group for group in previous for key in group.keys}
-    blocks, gtins = defaultdict(set), defaultdict(set)
+    blocks: dict[tuple[str, str] | None, set[ProductKey]] = defaultdict(set)
+    gtins: dict[str, set[ProductKey]] = defaultdict(set)
     for key, identity in updated.items():
         blocks[block_of(identity)].add(key)
         if identity.gtin:
             gtins[identity.gtin].add(key)
     pinned: dict[ProductKey, set[ProductKey]] = defaultdict(set)
     for pair in controls.pins:
-        a, b = tuple(pair)
-        pinned[a].add(b)
-        pinned[b].add(a)
+        if len(pair) == 2:
+            a, b = tuple(pair)
+            pinned[a].add(b)
+            pinned[b].add(a)
     affected: set[ProductKey] = set()
-    queue = list(touched)
-    while queue:
-        key = queue.pop()
-        if key in affected:
-            continue
-        affected.add(key)
-        reached: set[ProductKey] = set(pinned.get(key, ()))
-        if key in group_of:
-            reached.update(group_of[key].keys)
-        for identity in (old.get(key), updated.get(key)):
-            if identity is None:
+
+    def reach(start: Iterable[ProductKey]) -> None:
+        queue = [key for key in start if key not in affected]
+        while queue:
+            key = queue.pop()
+            if key in affected:
                 continue
-            if (block := block_of(identity)) is not None:
-                reached.update(blocks[block])
-            if identity.gtin:
-                reached.update(gtins[identity.gtin])
-        queue.extend(reached - affected)
-    kept = [group for group in previous if not affected.intersection(group.keys)]
-    redone = match_identities((updated[key] for key in affected if key in updated), controls, threshold=threshold)
+            affected.add(key)
+            reached: set[ProductKey] = set(pinned.get(key, ()))
+            if key in group_of:
+                reached.update(group_of[key].keys)
+            for identity in (old.get(key), updated.get(key)):
+                if identity is None:
+                    continue
+                if (block := block_of(identity)) is not None:
+                    reached.update(blocks[block])
+                if identity.gtin:
+                    reached.update(gtins[identity.gtin])
+            queue.extend(reached - affected)
+
+    reach(touched)
+    while True:
+        kept = [group for group in previous if not affected.intersection(group.keys)]
+        redone = match_identities((updated[key] for key in affected if key in updated), controls, threshold=threshold)
+        # Keys shared now, or shared before (a kept group disambiguated against a redone one).
+        redone_keys = {group_identity_key(updated[key] for key in group.keys) for group in redone}
+        redone_keys.update(
+            group_identity_key(old[key] for key in group.keys)
+            for group in previous
+            if affected.intersection(group.keys) and all(key in old for key in group.keys)
+        )
+        clashing = [
+            group
+            for group in kept
+            if all(key in updated for key in group.keys)
+            and group_identity_key(updated[key] for key in group.keys) in redone_keys
+        ]
+        if not clashing:
+            break
+        reach(key for group in clashing for key in group.keys)
     return sorted([*kept, *redone], key=lambda group: (group.match_id, group.keys)), updated
