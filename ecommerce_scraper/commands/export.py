@@ -2,7 +2,10 @@
 
 - ``scrapy export``: each shop's newest crawl (and its newest finished one, which ``latest/``
   shows, when that is another crawl), then ``master.xlsx`` and ``compare.csv`` (the same product
-  across shops, with the controls of ``MATCHES_FILE`` / ``config/matches.csv``).
+  across shops, with the controls of ``MATCHES_FILE`` / ``config/matches.csv``: the stored match
+  groups brought up to date, incrementally; from scratch when the controls file or the matcher
+  changed).
+- ``scrapy export --rematch``: the same, with every product matched again from scratch.
 - ``scrapy export --site S``: the same for one shop; ``--crawl ID``: that crawl (of every shop
   that has it, or of ``--site``); ``--all``: every stored crawl.
 
@@ -31,7 +34,7 @@ class Command(ScrapyCommand):
     default_settings: ClassVar[dict[str, Any]] = {"LOG_LEVEL": "WARNING"}
 
     def syntax(self) -> str:
-        return "[--site SITE] [--crawl CRAWL_ID | --all]"
+        return "[--site SITE] [--crawl CRAWL_ID | --all] [--rematch]"
 
     def short_desc(self) -> str:
         return "Write the export files of stored crawls and the master workbook again"
@@ -41,6 +44,9 @@ class Command(ScrapyCommand):
         parser.add_argument("--site", help="only this shop (spider name)")
         parser.add_argument("--crawl", help="only this crawl id")
         parser.add_argument("--all", action="store_true", help="every stored crawl, not only the newest")
+        parser.add_argument(
+            "--rematch", action="store_true", help="match the same product across shops again from scratch"
+        )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
@@ -67,7 +73,8 @@ class Command(ScrapyCommand):
                     self.exitcode = 1
                     continue
                 print(f"{site} {crawl_id}: {crawl_dir(exports_dir, site, crawl_id)}")
-            print(f"master workbook: {write_master(engine, exports_dir, matches_path(self.settings))}")
+            master = write_master(engine, exports_dir, matches_path(self.settings), rematch=opts.rematch)
+            print(f"master workbook: {master}")
         finally:
             engine.dispose()
 

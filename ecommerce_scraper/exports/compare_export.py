@@ -1,11 +1,13 @@
 """``exports/compare.csv`` and the master workbook's Compare sheet: the same product across shops.
 
-Every shop's current products (the ``products`` rows not marked removed: ``removed_at`` is empty),
-their stored states grouped by :mod:`..matching.matcher` with the manual controls of
-``MATCHES_FILE`` (a Scrapy setting, else the environment; else ``config/matches.csv`` when it
-exists), written as :mod:`..matching.compare` describes. Only groups of two shops or more are
-written. Rebuilt with ``master.xlsx`` (:func:`.tree.write_master`): once per process after its
-last crawl, and by ``scrapy export``.
+The stored match groups (:mod:`..matching.store`, kept up to date after each crawl by
+:mod:`..matching.extension`) with their members' current states (the ``products`` rows not marked
+removed), written as :mod:`..matching.compare` describes; before reading them, the groups are
+brought up to date (:func:`..matching.sync.sync_matches`: incrementally, or from scratch when the
+manual controls of ``MATCHES_FILE`` -- a Scrapy setting, else the environment; else
+``config/matches.csv`` when it exists -- or the matcher changed). Only groups of two shops or more
+are written. Rebuilt with ``master.xlsx`` (:func:`.tree.write_master`): once per process after
+its last crawl, and by ``scrapy export`` (``--rematch``: matched from scratch).
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from ..matching.compare import summarize, write_compare_csv
 from ..matching.identity import ProductKey, identity_of, yarn_value
-from ..matching.matcher import MatchControls, MatchGroup, load_controls, match_products
-from ..storage.models import Product
+from ..matching.matcher import MatchGroup
+from ..matching.store import current_states, stored_groups, unit_products
+from ..matching.sync import sync_matches
 from .cells import to_decimal
 from .columns import Column, text_of
 
@@ -37,18 +40,6 @@ def matches_path(settings: Any = None) -> Path:
     return Path(str(explicit)) if explicit else Path(DEFAULT_MATCHES_FILE)
 
 
-def current_states(engine: Engine) -> Iterator[dict[str, Any]]:
-    """The stored state of every shop's products not marked removed, by site and product id."""
-    query = (
-        select(Product.site, Product.product_id, Product.data)
-        .where(Product.removed_at.is_(None))
-        .order_by(Product.site, Product.product_id)
-    )
-    with Session(engine) as session:
-        for row in session.execute(query.execution_options(yield_per=1000)):
-            yield {**(row.data or {}), "site": row.site, "product_id": row.product_id}
-
-
 @dataclass(frozen=True, slots=True)
 class Comparison:
     """The match groups of two shops or more, and the states of their members."""
@@ -57,26 +48,34 @@ class Comparison:
     states: Mapping[ProductKey, Mapping[str, Any]]
 
 
-def compare_stored(engine: Engine, controls: MatchControls | None = None) -> Comparison:
-    """Match every shop's current products (groups of at least two shops only)."""
-    states = list(current_states(engine))
-    groups = [
-        group for group in match_products(states, controls) if len({site for site, _ in group.keys}) >= 2
-    ]
-    members = {key for group in groups for key in group.keys}
-    by_key = {(state["site"], state["product_id"]): state for state in states}
-    return Comparison(tuple(groups), {key: by_key[key] for key in members})
+def compare_stored(engine: Engine) -> Comparison:
+    """The stored groups (:mod:`..matching.store`) of two shops or more, with their members'
+    current states (a member whose product is removed since is left out of its group)."""
+    with Session(engine) as session:
+        groups = [group for group in stored_groups(session) if len({site for site, _ in group.keys}) >= 2]
+        members = {key for group in groups for key in group.keys}
+        products = unit_products(session, members)
+        wanted = sorted(set(products.values()))
+        by_product = {(state["site"], state["product_id"]): state for state in current_states(session, wanted)}
+    states = {key: by_product[product] for key, product in products.items() if product in by_product}
+    return Comparison(tuple(groups), states)
 
 
 def write_compare(
-    engine: Engine, exports_dir: str | os.PathLike[str], matches_file: str | os.PathLike[str] | None = None
+    engine: Engine,
+    exports_dir: str | os.PathLike[str],
+    matches_file: str | os.PathLike[str] | None = None,
+    *,
+    rematch: bool = False,
 ) -> tuple[Path, Comparison, int]:
-    """Write ``<exports_dir>/compare.csv`` (atomic); returns its path, the comparison and its rows.
+    """Bring the stored groups up to date (:func:`..matching.sync.sync_matches`: incremental over
+    every shop, from scratch when ``rematch`` or when the controls or the matcher changed), then
+    write ``<exports_dir>/compare.csv`` from them (atomic); returns its path, the comparison and its rows.
 
     Raises ``ValueError`` for a malformed controls file (:func:`~..matching.matcher.load_controls`).
     """
-    controls = load_controls(matches_file if matches_file is not None else matches_path())
-    comparison = compare_stored(engine, controls)
+    sync_matches(engine, matches_file if matches_file is not None else matches_path(), full=rematch)
+    comparison = compare_stored(engine)
     path = Path(exports_dir) / COMPARE_NAME
     rows = write_compare_csv(path, comparison.groups, comparison.states)
     return path, comparison, rows

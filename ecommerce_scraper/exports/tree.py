@@ -248,13 +248,16 @@ def _last_crawls(session: Session) -> dict[str, Any]:
 
 
 def _write_comparison(
-    engine: Engine, exports_dir: str | os.PathLike[str], matches_file: str | os.PathLike[str] | None
+    engine: Engine,
+    exports_dir: str | os.PathLike[str],
+    matches_file: str | os.PathLike[str] | None,
+    rematch: bool,
 ) -> tuple[tuple[tuple[Column, ...], list[dict[str, Any]]] | None, _Written | None]:
     """``compare.csv``, and the Compare sheet's columns and rows (``None`` without a match group).
 
     A failure is logged once and gives neither: master.xlsx and index.html go on without them."""
     try:
-        path, comparison, rows = write_compare(engine, exports_dir, matches_file)
+        path, comparison, rows = write_compare(engine, exports_dir, matches_file, rematch=rematch)
         sheet = None
         if comparison.groups:
             sites, sheet_rows = compare_sheet_rows(comparison)
@@ -266,14 +269,19 @@ def _write_comparison(
 
 
 def write_master(
-    engine: Engine, exports_dir: str | os.PathLike[str], matches_file: str | os.PathLike[str] | None = None
+    engine: Engine,
+    exports_dir: str | os.PathLike[str],
+    matches_file: str | os.PathLike[str] | None = None,
+    *,
+    rematch: bool = False,
 ) -> Path:
     """``exports/master.xlsx``: Summary, one sheet per shop (its latest finished crawl's
     products), All changes (each shop's last crawl's changes), Compare (when products of two
     shops or more are matched); with ``exports/compare.csv`` before it (``matches_file``: the
-    manual controls, default :func:`.compare_export.matches_path`), ``exports/index.html`` after."""
+    manual controls, default :func:`.compare_export.matches_path`; the stored groups brought up
+    to date first, from scratch with ``rematch``), ``exports/index.html`` after."""
     path = Path(exports_dir) / MASTER_NAME
-    compare_sheet, compare_file = _write_comparison(engine, exports_dir, matches_file)
+    compare_sheet, compare_file = _write_comparison(engine, exports_dir, matches_file, rematch)
     with Session(engine) as session:
         last = _last_crawls(session)
     sites = sorted(last)
