@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -179,22 +180,28 @@ class _Grouping:
     def __init__(self, identities: Mapping[ProductKey, ProductIdentity], controls: MatchControls) -> None:
         self.identities = identities
         self.apart = controls.apart
+        #: only products met by a link get a cluster (most products of a catalog match nothing)
         self.cluster_of: dict[ProductKey, _Cluster] = {}
         self.joined: dict[ProductKey, Member] = {}
-        for key, identity in identities.items():
-            self.cluster_of[key] = _Cluster(
+
+    def _cluster(self, key: ProductKey) -> _Cluster:
+        cluster = self.cluster_of.get(key)
+        if cluster is None:
+            identity = self.identities[key]
+            cluster = self.cluster_of[key] = _Cluster(
                 keys={key},
                 sites={identity.site},
                 gtins={identity.gtin} if identity.gtin else set(),
                 weights={identity.weight_g} if identity.weight_g is not None else set(),
                 codes={identity.colour_code} if identity.colour_code else set(),
             )
+        return cluster
 
     def link(self, a: ProductKey, b: ProductKey, confidence: float, reason: Reason) -> None:
-        left, right = self.cluster_of[a], self.cluster_of[b]
+        left, right = self._cluster(a), self._cluster(b)
         if left is right or left.sites & right.sites:
             return
-        if any(frozenset({x, y}) in self.apart for x in left.keys for y in right.keys):
+        if self.apart and any(frozenset({x, y}) in self.apart for x in left.keys for y in right.keys):
             return
         if reason != "pinned":
             for mine, theirs in ((left.weights, right.weights), (left.codes, right.codes)):
@@ -304,15 +311,58 @@ def _name_links(
             blocks[block].append(identity)
     links = []
     for members in blocks.values():
-        for index, a in enumerate(members):
-            for b in members[index + 1 :]:
-                if a.site == b.site:
-                    continue
-                confidence = name_confidence(a, b)
-                if confidence >= threshold:
-                    links.append((confidence, a.key, b.key))
+        for i, j in _candidate_pairs(members, threshold):
+            a, b = members[i], members[j]
+            if a.site == b.site:
+                continue
+            confidence = name_confidence(a, b)
+            if confidence >= threshold:
+                links.append((confidence, a.key, b.key))
     links.sort(key=lambda link: (-link[0], link[1], link[2]))
     return links
+
+
+def _candidate_pairs(members: list[ProductIdentity], threshold: float) -> Iterable[tuple[int, int]]:
+    """Index pairs ``(i, j)``, ``i < j``, of a block that may reach ``threshold``: every pair whose
+    line words have a Jaccard similarity of at least ``threshold`` (a confidence never exceeds it).
+
+    A block can hold thousands (needles of one brand have no colour), so not every pair is tried:
+    members are gathered by line; lines meet by the prefix filter of set-similarity joins (with
+    each line's words rarest first, two lines of Jaccard >= t share a word among the first
+    ``n - ceil(t n) + 1`` of each, ``n`` its word count), and only lines whose Jaccard reaches the
+    threshold give their members' pairs. Exact: no pair that could link is left out.
+    """
+    if threshold <= 0 or len(members) < 16:  # small blocks: every pair is cheaper than the index
+        return ((i, j) for i in range(len(members)) for j in range(i + 1, len(members)))
+    floor = threshold - 0.0001  # confidences are rounded to 4 places: a Jaccard just below counts
+    by_line: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for index, identity in enumerate(members):
+        if identity.line:
+            by_line[identity.line].append(index)
+    lines = list(by_line)
+    frequency: dict[str, int] = defaultdict(int)
+    for line in lines:
+        for word in set(line):
+            frequency[word] += 1
+    holders: dict[str, list[int]] = defaultdict(list)
+    for number, line in enumerate(lines):
+        words = sorted(set(line), key=lambda word: (frequency[word], word))
+        overlap = max(1, math.ceil(floor * len(words) - 1e-9))
+        for word in words[: len(words) - overlap + 1]:
+            holders[word].append(number)
+    line_pairs = {(number, number) for number in range(len(lines))}
+    for numbers in holders.values():
+        for position, first in enumerate(numbers):
+            for second in numbers[position + 1 :]:
+                if _jaccard(lines[first], lines[second]) >= floor:
+                    line_pairs.add((first, second))
+    pairs: set[tuple[int, int]] = set()
+    for first, second in line_pairs:
+        for i in by_line[lines[first]]:
+            for j in by_line[lines[second]]:
+                if i != j:
+                    pairs.add((i, j) if i < j else (j, i))
+    return sorted(pairs)
 
 
 def match_products(
