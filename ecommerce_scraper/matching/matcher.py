@@ -301,6 +301,36 @@ def block_of(identity: ProductIdentity) -> tuple[str, str] | None:
     return (identity.brand, identity.colour or "")
 
 
+def block_index(identities: Mapping[ProductKey, ProductIdentity]) -> dict[tuple[str, str], list[ProductKey]]:
+    """``block -> keys`` of ``identities`` (:func:`block_of`; those without a block left out)."""
+    index: dict[tuple[str, str], list[ProductKey]] = defaultdict(list)
+    for key, identity in identities.items():
+        block = block_of(identity)
+        if block is not None:
+            index[block].append(key)
+    return index
+
+
+def name_neighbours(
+    identity: ProductIdentity,
+    index: Mapping[tuple[str, str], Iterable[ProductKey]],
+    identities: Mapping[ProductKey, ProductIdentity],
+    threshold: float = MATCH_THRESHOLD,
+) -> list[ProductKey]:
+    """The keys a name link may join ``identity`` to: of its block (``index``, over ``identities``),
+    another shop's, at ``threshold`` or more. Re-matching follows these, not the whole block: a
+    block without colour (needles, yarns whose colour is not written) holds thousands."""
+    block = block_of(identity)
+    if block is None:
+        return []
+    found = []
+    for key in index.get(block, ()):
+        other = identities[key]
+        if other.site != identity.site and name_confidence(identity, other) >= threshold:
+            found.append(key)
+    return found
+
+
 def _name_links(
     by_key: Mapping[ProductKey, ProductIdentity], threshold: float
 ) -> list[tuple[float, ProductKey, ProductKey]]:
@@ -404,11 +434,12 @@ def rematch_identities(
     (``removed``), touching only what they reach; the result equals :func:`match_identities` over
     the updated identities.
 
-    ``groups`` and ``identities`` are the previous result and every unit's identity. The units
-    re-grouped are those in the blocks (:func:`block_of`) or GTINs of a changed or removed unit,
-    old or new, in a group with one of them, or pinned to one, repeated until nothing more is
-    reached; then any kept group whose identity key a re-grouped group has, or had (their
-    ``match_id`` is disambiguated together). Every other group is kept as it was. Returns the groups and the
+    ``groups`` and ``identities`` are the previous result and every unit's identity (or every one
+    that the changes can reach). The units re-grouped are those a name link may join to a changed
+    or removed unit (:func:`name_neighbours`, by its old or new identity), of its GTIN, in a
+    group with one of them, or pinned to one, repeated until nothing more is reached; then any
+    kept group whose identity key a re-grouped group has, or had (their ``match_id`` is
+    disambiguated together). Every other group is kept as it was. Returns the groups and the
     updated identities.
     """
     controls = controls or MatchControls()
@@ -423,10 +454,9 @@ def rematch_identities(
     if not touched:
         return sorted(previous, key=lambda group: (group.match_id, group.keys)), updated
     group_of = {key: group for group in previous for key in group.keys}
-    blocks: dict[tuple[str, str] | None, set[ProductKey]] = defaultdict(set)
+    old_blocks, new_blocks = block_index(old), block_index(updated)
     gtins: dict[str, set[ProductKey]] = defaultdict(set)
     for key, identity in updated.items():
-        blocks[block_of(identity)].add(key)
         if identity.gtin:
             gtins[identity.gtin].add(key)
     pinned: dict[ProductKey, set[ProductKey]] = defaultdict(set)
@@ -447,11 +477,10 @@ def rematch_identities(
             reached: set[ProductKey] = set(pinned.get(key, ()))
             if key in group_of:
                 reached.update(group_of[key].keys)
-            for identity in (old.get(key), updated.get(key)):
+            for identity, index, source in ((old.get(key), old_blocks, old), (updated.get(key), new_blocks, updated)):
                 if identity is None:
                     continue
-                if (block := block_of(identity)) is not None:
-                    reached.update(blocks[block])
+                reached.update(name_neighbours(identity, index, source, threshold))
                 if identity.gtin:
                     reached.update(gtins[identity.gtin])
             queue.extend(reached - affected)

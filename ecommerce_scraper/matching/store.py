@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from ..storage.bulk import iter_chunks
 from ..storage.models import MatchMember, MatchState, MatchUnit, Product
 from .identity import ProductIdentity, ProductKey, identity_from_json, identity_to_json
-from .matcher import MatchGroup, Member
+from .matcher import MatchGroup, Member, block_of, group_identity_key
 
 #: Rows per statement when writing (and keys per ``IN`` list when reading).
 CHUNK = 2000
@@ -42,6 +42,17 @@ def key_text(key: ProductKey) -> str:
 def key_of(text: str) -> ProductKey:
     """The unit key :func:`key_text` stored."""
     return tuple(json.loads(text))  # type: ignore[return-value]
+
+
+def block_text(identity: ProductIdentity) -> str | None:
+    """The identity's block (:func:`~.matcher.block_of`) as stored, ``None`` without one."""
+    block = block_of(identity)
+    return None if block is None else json.dumps(list(block), ensure_ascii=False, separators=(",", ":"))
+
+
+def group_key_hash(identities: Iterable[ProductIdentity]) -> str:
+    """A group's identity key (:func:`~.matcher.group_identity_key`) as stored: a hash."""
+    return hashlib.sha256(group_identity_key(identities).encode()).hexdigest()[:40]
 
 
 def stamp_of(fingerprint: str | None, ai: Any) -> str:
@@ -128,21 +139,81 @@ def stored_stamps(session: Session, sites: Collection[str] | None = None) -> dic
     return {(site, product_id): stamp for site, product_id, stamp in session.execute(query)}
 
 
-def stored_units(session: Session) -> dict[ProductKey, StoredUnit]:
-    """Every stored unit, by key."""
-    query = select(MatchUnit.unit_key, MatchUnit.site, MatchUnit.product_id, MatchUnit.stamp, MatchUnit.identity)
+_UNIT_COLUMNS = (MatchUnit.unit_key, MatchUnit.site, MatchUnit.product_id, MatchUnit.stamp, MatchUnit.identity)
+
+
+def _units(rows: Iterable[Any]) -> dict[ProductKey, StoredUnit]:
     return {
         key_of(unit_key): StoredUnit(site, product_id, stamp, identity_from_json(identity))
-        for unit_key, site, product_id, stamp, identity in session.execute(query.execution_options(yield_per=5000))
+        for unit_key, site, product_id, stamp, identity in rows
     }
 
 
-def stored_groups(session: Session) -> list[MatchGroup]:
-    """The stored groups, by ``match_id`` (members by key)."""
+def stored_units(session: Session) -> dict[ProductKey, StoredUnit]:
+    """Every stored unit, by key."""
+    return _units(session.execute(select(*_UNIT_COLUMNS).execution_options(yield_per=5000)))
+
+
+def units_of_products(session: Session, products: Iterable[tuple[str, str]]) -> dict[ProductKey, StoredUnit]:
+    """The stored units of these ``(site, product_id)`` products."""
+    by_site: dict[str, list[str]] = defaultdict(list)
+    for site, product_id in products:
+        by_site[site].append(product_id)
+    found: dict[ProductKey, StoredUnit] = {}
+    for site, product_ids in by_site.items():
+        for chunk in iter_chunks(product_ids, CHUNK):
+            query = select(*_UNIT_COLUMNS).where(MatchUnit.site == site, MatchUnit.product_id.in_(chunk))
+            found.update(_units(session.execute(query)))
+    return found
+
+
+def units_sharing(
+    session: Session, blocks: Iterable[str], gtins: Iterable[str], keys: Iterable[ProductKey]
+) -> dict[ProductKey, StoredUnit]:
+    """The stored units in one of ``blocks`` (as :func:`block_text` writes them), with one of
+    ``gtins``, or of ``keys``."""
+    found: dict[ProductKey, StoredUnit] = {}
+    for column, values in (
+        (MatchUnit.block, sorted(set(blocks))),
+        (MatchUnit.gtin, sorted(set(gtins))),
+        (MatchUnit.unit_key, sorted({key_text(key) for key in keys})),
+    ):
+        for chunk in iter_chunks(values, CHUNK):
+            found.update(_units(session.execute(select(*_UNIT_COLUMNS).where(column.in_(chunk)))))
+    return found
+
+
+def group_ids_of(session: Session, keys: Iterable[ProductKey]) -> dict[ProductKey, str]:
+    """``unit key -> match_id`` of these units that are in a group."""
+    found = {}
+    for chunk in iter_chunks(sorted({key_text(key) for key in keys}), CHUNK):
+        query = select(MatchMember.unit_key, MatchMember.match_id).where(MatchMember.unit_key.in_(chunk))
+        found.update({key_of(unit_key): match_id for unit_key, match_id in session.execute(query)})
+    return found
+
+
+def group_ids_with_keys(session: Session, group_keys: Iterable[str]) -> set[str]:
+    """The ``match_id`` of every stored group whose identity key hash is one of ``group_keys``."""
+    found: set[str] = set()
+    for chunk in iter_chunks(sorted(set(group_keys)), CHUNK):
+        found.update(session.scalars(select(MatchMember.match_id).where(MatchMember.group_key.in_(chunk))))
+    return found
+
+
+def stored_groups(session: Session, match_ids: Iterable[str] | None = None) -> list[MatchGroup]:
+    """The stored groups (every one, or those of ``match_ids``), by ``match_id`` (members by key)."""
     members: dict[str, list[Member]] = defaultdict(list)
-    query = select(MatchMember.match_id, MatchMember.unit_key, MatchMember.confidence, MatchMember.reason)
-    for match_id, unit_key, confidence, reason in session.execute(query.execution_options(yield_per=5000)):
-        members[match_id].append(Member(key_of(unit_key), confidence, reason))
+    columns = (MatchMember.match_id, MatchMember.unit_key, MatchMember.confidence, MatchMember.reason)
+    if match_ids is None:
+        batches: Iterable[Any] = [session.execute(select(*columns).execution_options(yield_per=5000))]
+    else:
+        batches = (
+            session.execute(select(*columns).where(MatchMember.match_id.in_(chunk)))
+            for chunk in iter_chunks(sorted(set(match_ids)), CHUNK)
+        )
+    for rows in batches:
+        for match_id, unit_key, confidence, reason in rows:
+            members[match_id].append(Member(key_of(unit_key), confidence, reason))
     groups = [
         MatchGroup(match_id, tuple(sorted(found, key=lambda member: member.key))) for match_id, found in members.items()
     ]
@@ -165,19 +236,30 @@ def unit_products(session: Session, keys: Collection[ProductKey]) -> dict[Produc
 # --- writing ---------------------------------------------------------------------------------
 
 
+#: A unit's row in a group: ``(match_id, member, group_key)``.
+MemberRow = tuple[str, Member, str]
+
+
 @dataclass(frozen=True, slots=True)
 class ResultChange:
-    """What to write: units to (re)write or drop, members to (re)write or drop."""
+    """What to write: units to (re)write or drop, member rows to (re)write or drop."""
 
     units: Mapping[ProductKey, StoredUnit]
     dropped_units: Collection[ProductKey]
-    members: Mapping[ProductKey, tuple[str, Member]]  # key -> (match_id, member)
+    members: Mapping[ProductKey, MemberRow]
     dropped_members: Collection[ProductKey]
 
 
-def member_rows(groups: Iterable[MatchGroup]) -> dict[ProductKey, tuple[str, Member]]:
-    """``key -> (match_id, member)`` of every unit in a group."""
-    return {member.key: (group.match_id, member) for group in groups for member in group.members}
+def member_rows(
+    groups: Iterable[MatchGroup], identities: Mapping[ProductKey, ProductIdentity]
+) -> dict[ProductKey, MemberRow]:
+    """``key -> (match_id, member, group_key)`` of every unit in ``groups`` (``identities``: theirs)."""
+    rows: dict[ProductKey, MemberRow] = {}
+    for group in groups:
+        group_key = group_key_hash(identities[key] for key in group.keys)
+        for member in group.members:
+            rows[member.key] = (group.match_id, member, group_key)
+    return rows
 
 
 def write_result(
@@ -226,14 +308,22 @@ def write_result(
                 "product_id": unit.product_id,
                 "stamp": unit.stamp,
                 "identity": identity_to_json(unit.identity),
+                "block": block_text(unit.identity),
+                "gtin": unit.identity.gtin,
             }
             for key, unit in change.units.items()
         )
         for chunk in iter_chunks(unit_rows, CHUNK):
             session.execute(insert(MatchUnit), chunk)
         rows = (
-            {"unit_key": key_text(key), "match_id": match_id, "confidence": member.confidence, "reason": member.reason}
-            for key, (match_id, member) in change.members.items()
+            {
+                "unit_key": key_text(key),
+                "match_id": match_id,
+                "confidence": member.confidence,
+                "reason": member.reason,
+                "group_key": group_key,
+            }
+            for key, (match_id, member, group_key) in change.members.items()
         )
         for chunk in iter_chunks(rows, CHUNK):
             session.execute(insert(MatchMember), chunk)

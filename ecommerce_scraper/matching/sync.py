@@ -28,7 +28,7 @@ import os
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -36,25 +36,33 @@ from typing import Literal
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from .identity import ProductKey, identities_of, identity_fields
+from .identity import ProductIdentity, ProductKey, identities_of, identity_fields
 from .matcher import (
     MATCH_THRESHOLD,
     MATCHER_VERSION,
     MatchControls,
+    MatchGroup,
+    block_index,
     load_controls,
     match_identities,
+    name_neighbours,
     rematch_identities,
 )
 from .store import (
+    MemberRow,
     ResultChange,
     StoredUnit,
+    block_text,
     current_products,
     current_states,
+    group_ids_of,
+    group_ids_with_keys,
     member_rows,
     read_computed_with,
     stored_groups,
     stored_stamps,
-    stored_units,
+    units_of_products,
+    units_sharing,
     write_result,
 )
 
@@ -75,7 +83,7 @@ class MatchRun:
     products_read: int  # product states read from the database
     units_changed: int  # units whose identity is new or changed (all of them from scratch)
     units_removed: int
-    groups: int  # stored groups after it
+    groups: int  # groups stored (from scratch), or re-grouped (incremental: the ones its changes reach)
     seconds: float
 
     def describe(self) -> str:
@@ -162,9 +170,7 @@ def _sync_once(
                 changed_products.append((site, product_id))
         gone = set(stored) - present
         if not changed_products and not gone:
-            return MatchRun("unchanged", None, 0, 0, 0, -1, time.perf_counter() - started)
-        units = stored_units(session)
-        groups = stored_groups(session)
+            return MatchRun("unchanged", None, 0, 0, 0, 0, time.perf_counter() - started)
         fresh: dict[ProductKey, StoredUnit] = {}
         read: set[tuple[str, str]] = set()
         for product_state in current_states(session, changed_products):
@@ -172,18 +178,35 @@ def _sync_once(
             read.add(product)
             for identity in identities_of(product_state):
                 fresh[identity.key] = StoredUnit(product[0], product[1], product_state["stamp"], identity)
-    gone.update(set(changed_products) - read)  # removed between the two reads
-    units_of: dict[tuple[str, str], list[ProductKey]] = defaultdict(list)
-    for key, unit in units.items():
-        units_of[(unit.site, unit.product_id)].append(key)
-    removed = [key for product in (*gone, *changed_products) for key in units_of.get(product, ()) if key not in fresh]
-    # A product changed in price or stock keeps its identity: its new stamp is written, nothing re-grouped.
-    changed = {
-        key: unit.identity for key, unit in fresh.items() if key not in units or units[key].identity != unit.identity
-    }
-    identities = {key: unit.identity for key, unit in units.items()}
-    new_groups, _ = rematch_identities(groups, identities, changed, removed, controls, threshold=threshold)
-    before, after = member_rows(groups), member_rows(new_groups)
+        gone.update(set(changed_products) - read)  # removed between the two reads
+        old_units = units_of_products(session, [*gone, *changed_products])
+        removed = [key for key in old_units if key not in fresh]
+        # A product changed in price or stock keeps its identity: its new stamp is written, nothing re-grouped.
+        changed = {
+            key: unit.identity
+            for key, unit in fresh.items()
+            if key not in old_units or old_units[key].identity != unit.identity
+        }
+        before: dict[ProductKey, MemberRow] = {}
+        after: dict[ProductKey, MemberRow] = {}
+        groups_after = 0
+        if changed or removed:
+            closure = _Closure(session, controls, threshold, old_units, changed)
+            closure.grow({*changed, *removed})
+            while True:
+                identities = closure.old()
+                groups = closure.groups()
+                new_groups, updated = rematch_identities(
+                    groups, identities, changed, removed, controls, threshold=threshold
+                )
+                before, after = member_rows(groups, identities), member_rows(new_groups, updated)
+                groups_after = len(new_groups)
+                # A group elsewhere with the identity key of one here: their match_ids are made together.
+                elsewhere = group_ids_with_keys(session, {row[2] for row in (*before.values(), *after.values())})
+                elsewhere -= closure.group_ids
+                if not elsewhere:
+                    break
+                closure.grow(key for group in stored_groups(session, elsewhere) for key in group.keys)
     change = ResultChange(
         units=fresh,
         dropped_units=removed,
@@ -193,8 +216,98 @@ def _sync_once(
     if not _write(engine, state.generation, change, False, wanted, controls_hash, threshold):
         return None
     return MatchRun(
-        "incremental", None, len(read), len(changed), len(removed), len(new_groups), time.perf_counter() - started
+        "incremental", None, len(read), len(changed), len(removed), groups_after, time.perf_counter() - started
     )
+
+
+class _Closure:
+    """The stored units an incremental matching needs, read as far as the changes reach and no
+    further (what :func:`~.matcher.rematch_identities` can touch): the units a name link may join
+    to a changed or removed unit (by its old or new identity; their blocks are read whole to know),
+    of its GTIN, in a group with it, or pinned to it, and so on until nothing new is reached."""
+
+    def __init__(
+        self,
+        session: Session,
+        controls: MatchControls,
+        threshold: float,
+        known: dict[ProductKey, StoredUnit],
+        changed: dict[ProductKey, ProductIdentity],
+    ) -> None:
+        self.session = session
+        self.threshold = threshold
+        self.units = dict(known)  # stored units read so far (their old identities)
+        self.changed = changed
+        self.pinned: dict[ProductKey, set[ProductKey]] = defaultdict(set)
+        for pair in controls.pins:
+            if len(pair) == 2:
+                a, b = tuple(pair)
+                self.pinned[a].add(b)
+                self.pinned[b].add(a)
+        self.blocks: set[str] = set()  # read whole
+        self.gtins: set[str] = set()  # read whole
+        self.group_ids: set[str] = set()
+        self.members: dict[ProductKey, set[ProductKey]] = {}  # a unit in a group read -> the group's units
+        self.visited: set[ProductKey] = set()
+
+    def old(self) -> dict[ProductKey, ProductIdentity]:
+        return {key: unit.identity for key, unit in self.units.items()}
+
+    def updated(self) -> dict[ProductKey, ProductIdentity]:
+        return {**self.old(), **self.changed}
+
+    def _versions(self, key: ProductKey) -> list[ProductIdentity]:
+        stored = self.units.get(key)
+        return [identity for identity in (stored.identity if stored else None, self.changed.get(key)) if identity]
+
+    def grow(self, start: Iterable[ProductKey]) -> None:
+        frontier = set(start) - self.visited
+        while frontier:
+            self.visited |= frontier
+            self._read(frontier)
+            old, updated = self.old(), self.updated()
+            old_blocks, new_blocks = block_index(old), block_index(updated)
+            by_gtin: dict[str, set[ProductKey]] = defaultdict(set)
+            for other, identity in updated.items():
+                if identity.gtin:
+                    by_gtin[identity.gtin].add(other)
+            reached: set[ProductKey] = set()
+            for key in frontier:
+                reached |= self.pinned.get(key, set()) | self.members.get(key, set())
+                for identity, index, source in (
+                    (old.get(key), old_blocks, old),
+                    (updated.get(key), new_blocks, updated),
+                ):
+                    if identity is None:
+                        continue
+                    reached.update(name_neighbours(identity, index, source, self.threshold))
+                    if identity.gtin:
+                        reached |= by_gtin[identity.gtin]
+            frontier = reached - self.visited
+
+    def _read(self, frontier: set[ProductKey]) -> None:
+        """Read what the frontier's units need: their blocks and GTINs whole, their groups, pins."""
+        blocks, gtins, keys = set(), set(), set()
+        for key in frontier:
+            for identity in self._versions(key):
+                if (block := block_text(identity)) is not None and block not in self.blocks:
+                    blocks.add(block)
+                if identity.gtin and identity.gtin not in self.gtins:
+                    gtins.add(identity.gtin)
+            keys |= self.pinned.get(key, set())
+        new_ids = set(group_ids_of(self.session, frontier).values()) - self.group_ids
+        self.group_ids |= new_ids
+        for group in stored_groups(self.session, new_ids):
+            for key in group.keys:
+                self.members[key] = set(group.keys)
+            keys |= set(group.keys)
+        self.blocks |= blocks
+        self.gtins |= gtins
+        for key, unit in units_sharing(self.session, blocks, gtins, keys - self.units.keys()).items():
+            self.units.setdefault(key, unit)
+
+    def groups(self) -> list[MatchGroup]:
+        return stored_groups(self.session, self.group_ids)
 
 
 def _from_scratch(
@@ -218,7 +331,8 @@ def _from_scratch(
             )
     session.close()  # the read ends before the write begins (SQLite: one writer, readers apart)
     groups = match_identities((unit.identity for unit in units.values()), controls, threshold=threshold)
-    change = ResultChange(units=units, dropped_units=(), members=member_rows(groups), dropped_members=())
+    identities = {key: unit.identity for key, unit in units.items()}
+    change = ResultChange(units=units, dropped_units=(), members=member_rows(groups, identities), dropped_members=())
     if not _write(engine, generation, change, True, wanted, controls_hash, threshold):
         return None
     return MatchRun("full", why, products, len(units), 0, len(groups), time.perf_counter() - started)

@@ -202,6 +202,10 @@ class MatchUnit(Base):
     product_id: Mapped[str] = mapped_column(String(255))
     stamp: Mapped[str] = mapped_column(String(64))
     identity: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    #: what the matcher compares by name within (brand and colour, as JSON) and the valid GTIN:
+    #: an incremental matching reads only the units that share them with a changed one
+    block: Mapped[str | None] = mapped_column(String(400), index=True)
+    gtin: Mapped[str | None] = mapped_column(String(14), index=True)
 
 
 class MatchMember(Base):
@@ -213,6 +217,8 @@ class MatchMember(Base):
     match_id: Mapped[str] = mapped_column(String(32), index=True)
     confidence: Mapped[float] = mapped_column(Float)
     reason: Mapped[str] = mapped_column(String(20))
+    #: a hash of what the group is (its identity key): groups of one key get their match_id together
+    group_key: Mapped[str] = mapped_column(String(40), index=True)
 
 
 class MatchState(Base):

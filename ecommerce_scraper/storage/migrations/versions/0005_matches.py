@@ -30,18 +30,24 @@ def upgrade() -> None:
         sa.Column("product_id", sa.String(255), nullable=False),
         sa.Column("stamp", sa.String(64), nullable=False),
         sa.Column("identity", JSONType, nullable=False),
+        sa.Column("block", sa.String(400), nullable=True),
+        sa.Column("gtin", sa.String(14), nullable=True),
         sa.PrimaryKeyConstraint("unit_key"),
     )
     op.create_index("ix_match_units_site_product", "match_units", ["site", "product_id"])
+    op.create_index("ix_match_units_block", "match_units", ["block"])
+    op.create_index("ix_match_units_gtin", "match_units", ["gtin"])
     op.create_table(
         "match_members",
         sa.Column("unit_key", sa.String(600), nullable=False),
         sa.Column("match_id", sa.String(32), nullable=False),
         sa.Column("confidence", sa.Float(), nullable=False),
         sa.Column("reason", sa.String(20), nullable=False),
+        sa.Column("group_key", sa.String(40), nullable=False),
         sa.PrimaryKeyConstraint("unit_key"),
     )
     op.create_index("ix_match_members_match_id", "match_members", ["match_id"])
+    op.create_index("ix_match_members_group_key", "match_members", ["group_key"])
     state = op.create_table(
         "match_state",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -60,7 +66,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("match_state")
+    op.drop_index("ix_match_members_group_key", table_name="match_members")
     op.drop_index("ix_match_members_match_id", table_name="match_members")
     op.drop_table("match_members")
+    op.drop_index("ix_match_units_gtin", table_name="match_units")
+    op.drop_index("ix_match_units_block", table_name="match_units")
     op.drop_index("ix_match_units_site_product", table_name="match_units")
     op.drop_table("match_units")
