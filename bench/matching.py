@@ -315,19 +315,23 @@ def bench_database(label: str, url: str, products: int, controls: Path) -> None:
     try:
         rows = fill(engine, products)
         filled = time.perf_counter() - started
+        cpu = time.process_time()
         full = sync_matches(engine, controls, full=True)
+        cpu = time.process_time() - cpu
         print(
-            f"  {label:11s} from scratch: {rows:,} products, {full.groups:,} groups, "
-            f"{full.seconds:6.1f} s   (goal < {GOAL_FULL_S:.0f} s; filled in {filled:.0f} s)",
+            f"  {label:11s} from scratch:  {full.seconds:6.2f} s (CPU {cpu:6.2f} s)  goal < {GOAL_FULL_S:.0f} s   "
+            f"{rows:,} products, {full.groups:,} groups (filled in {filled:.0f} s)",
             flush=True,
         )
         changed = crawl_changes(engine)
+        cpu = time.process_time()
         incremental = sync_matches(engine, controls, sites=[CHANGED_SHOP])
+        cpu = time.process_time() - cpu
         what = ", ".join(f"{count} {kind}" for kind, count in changed.items())
         print(
-            f"  {label:11s} incremental after a crawl of {CHANGED_SHOP} ({what}): "
-            f"{incremental.products_read} products read, {incremental.units_changed} units re-matched, "
-            f"{incremental.seconds:5.2f} s   (goal < {GOAL_INCREMENTAL_S:.0f} s)",
+            f"  {label:11s} incremental:   {incremental.seconds:6.2f} s (CPU {cpu:6.2f} s)  goal < "
+            f"{GOAL_INCREMENTAL_S:.0f} s    after a crawl of {CHANGED_SHOP} ({what}): "
+            f"{incremental.products_read} products read, {incremental.units_changed} units re-matched",
             flush=True,
         )
         print(f"  {label:11s} incremental result equals a from-scratch match: {agrees_with_scratch(engine)}")
@@ -338,7 +342,8 @@ def bench_database(label: str, url: str, products: int, controls: Path) -> None:
 def main(products: int = 100_000, databases: tuple[str, ...] = ("sqlite", "postgresql")) -> None:
     print(
         f"matching bench: {products:,} products in {len(SHOPS)} shops, {os.cpu_count()} cores "
-        "(figures printed, never asserted)",
+        f"(figures printed, never asserted; load average {os.getloadavg()[0]:.1f}: wall seconds on a busy "
+        "machine, CPU seconds of this process beside them)",
         flush=True,
     )
     tmp = Path(tempfile.mkdtemp(prefix="bench-matching-"))

@@ -301,34 +301,51 @@ def block_of(identity: ProductIdentity) -> tuple[str, str] | None:
     return (identity.brand, identity.colour or "")
 
 
-def block_index(identities: Mapping[ProductKey, ProductIdentity]) -> dict[tuple[str, str], list[ProductKey]]:
-    """``block -> keys`` of ``identities`` (:func:`block_of`; those without a block left out)."""
-    index: dict[tuple[str, str], list[ProductKey]] = defaultdict(list)
-    for key, identity in identities.items():
+class NameIndex:
+    """Who a name link may join a unit to, over a map of identities: by block, then by line word.
+
+    Re-matching follows these links, not whole blocks: a block without colour (needles, yarns whose
+    colour is not written) holds thousands. For a unit with ``n`` line words, any other of Jaccard
+    ``>= t`` shares one of its ``n - ceil(t n) + 1`` rarest words (pigeonhole), so only the units
+    holding those words are compared: exact, and about as costly as the few units found.
+    """
+
+    def __init__(self, identities: Mapping[ProductKey, ProductIdentity] | None = None) -> None:
+        self.identities: dict[ProductKey, ProductIdentity] = {}
+        self.words: dict[tuple[str, str], dict[str, list[ProductKey]]] = {}
+        for identity in (identities or {}).values():
+            self.add(identity)
+
+    def add(self, identity: ProductIdentity) -> None:
+        """Index one more unit (a unit is added once)."""
+        self.identities[identity.key] = identity
         block = block_of(identity)
-        if block is not None:
-            index[block].append(key)
-    return index
+        if block is None:
+            return
+        holders = self.words.setdefault(block, defaultdict(list))
+        for word in set(identity.line):
+            holders[word].append(identity.key)
 
-
-def name_neighbours(
-    identity: ProductIdentity,
-    index: Mapping[tuple[str, str], Iterable[ProductKey]],
-    identities: Mapping[ProductKey, ProductIdentity],
-    threshold: float = MATCH_THRESHOLD,
-) -> list[ProductKey]:
-    """The keys a name link may join ``identity`` to: of its block (``index``, over ``identities``),
-    another shop's, at ``threshold`` or more. Re-matching follows these, not the whole block: a
-    block without colour (needles, yarns whose colour is not written) holds thousands."""
-    block = block_of(identity)
-    if block is None:
-        return []
-    found = []
-    for key in index.get(block, ()):
-        other = identities[key]
-        if other.site != identity.site and name_confidence(identity, other) >= threshold:
-            found.append(key)
-    return found
+    def neighbours(self, identity: ProductIdentity, threshold: float = MATCH_THRESHOLD) -> list[ProductKey]:
+        """Keys of another shop's units ``identity`` reaches ``threshold`` with by name."""
+        block = block_of(identity)
+        holders = self.words.get(block) if block is not None else None
+        if not holders or not identity.line:
+            return []  # no line words: a Jaccard of 0, never a name link
+        words = sorted(set(identity.line), key=lambda word: (len(holders.get(word, ())), word))
+        overlap = max(1, math.ceil((threshold - 0.0001) * len(words) - 1e-9))  # rounded confidences
+        if threshold <= 0:
+            overlap = 1
+            words = list(holders)
+        candidates: set[ProductKey] = set()
+        for word in words[: len(words) - overlap + 1]:
+            candidates.update(holders.get(word, ()))
+        found = []
+        for key in candidates:
+            other = self.identities[key]
+            if other.site != identity.site and name_confidence(identity, other) >= threshold:
+                found.append(key)
+        return found
 
 
 def _name_links(
@@ -436,7 +453,7 @@ def rematch_identities(
 
     ``groups`` and ``identities`` are the previous result and every unit's identity (or every one
     that the changes can reach). The units re-grouped are those a name link may join to a changed
-    or removed unit (:func:`name_neighbours`, by its old or new identity), of its GTIN, in a
+    or removed unit (:class:`NameIndex`, by its old or new identity), of its GTIN, in a
     group with one of them, or pinned to one, repeated until nothing more is reached; then any
     kept group whose identity key a re-grouped group has, or had (their ``match_id`` is
     disambiguated together). Every other group is kept as it was. Returns the groups and the
@@ -454,7 +471,7 @@ def rematch_identities(
     if not touched:
         return sorted(previous, key=lambda group: (group.match_id, group.keys)), updated
     group_of = {key: group for group in previous for key in group.keys}
-    old_blocks, new_blocks = block_index(old), block_index(updated)
+    old_names, new_names = NameIndex(old), NameIndex(updated)
     gtins: dict[str, set[ProductKey]] = defaultdict(set)
     for key, identity in updated.items():
         if identity.gtin:
@@ -477,10 +494,10 @@ def rematch_identities(
             reached: set[ProductKey] = set(pinned.get(key, ()))
             if key in group_of:
                 reached.update(group_of[key].keys)
-            for identity, index, source in ((old.get(key), old_blocks, old), (updated.get(key), new_blocks, updated)):
+            for identity, names in ((old.get(key), old_names), (updated.get(key), new_names)):
                 if identity is None:
                     continue
-                reached.update(name_neighbours(identity, index, source, threshold))
+                reached.update(names.neighbours(identity, threshold))
                 if identity.gtin:
                     reached.update(gtins[identity.gtin])
             queue.extend(reached - affected)

