@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 help:
 	@echo "make demo [DAY=2]  crawl the seven demo shops (as they are on DAY) and print what changed"
 	@echo "make test    lint (ruff) and run the tests"
-	@echo "make bench   benchmarks: pages/s (project vs bare Scrapy), peak RSS, requests/product"
+	@echo "make bench [ONLY='matching storage ...']   benchmarks (every part, or those: crawl pages faults storage exports matching)"
 	@echo "make scrapyd | scrapyd-bg | scrapyd-stop   Scrapyd (foreground | background | stop); config/scrapyd.env"
 	@echo "make deploy  deploy the project to Scrapyd (scrapyd-deploy)"
 	@echo "make crontab print the cron lines that schedule each shop through Scrapyd (scrapy crontab --install installs them)"
@@ -48,7 +48,7 @@ test: lint chromium libreoffice pushgateway
 	$(BIN)/pytest -q -n 2 --dist worksteal --durations=15
 
 bench: install chromium
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(if $(ONLY),--only $(ONLY))
 
 crawl: install migrate
 	@test -n "$(SITE)" || { echo "usage: make crawl SITE=<shop> [BASE_URL=...] [RESUME=1]"; exit 2; }
