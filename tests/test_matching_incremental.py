@@ -46,7 +46,7 @@ from .test_export_tree import scrapy_export
 
 
 def product(site: str, product_id: str, name: str, brand: str, price: str = "4.00", **extra: Any) -> dict[str, Any]:
-    gtin = extra.pop("gtin", None)
+    gtin, ai = extra.pop("gtin", None), extra.pop("ai", None)
     return to_state(
         {
             "site": site,
@@ -59,6 +59,7 @@ def product(site: str, product_id: str, name: str, brand: str, price: str = "4.0
             "currency": "EUR",
             "availability": "in_stock",
             "attributes": extra,
+            "ai": ai,
         }
     )
 
@@ -83,6 +84,8 @@ SHOP_B = [
     product("shop_b", "b1", "DROPS Merino Extra Fine χρώμα 01 (50γρ)", "DROPS", colour_code="01"),
     product("shop_b", "b2", "DROPS Merino Extra Fine χρώμα 03 (50γρ)", "DROPS", colour_code="03"),
     product("shop_b", "b3", "Αλπακά Silver Katia", "Katia", gtin=GTIN),
+    # AI attributes (outside the fingerprint) are part of the stamp: read the same way by both reads.
+    product("shop_b", "b5", "Rico Baby Cotton Soft", "Rico", ai={"colour_code": {"value": "7", "confidence": 0.9}}),
     product("shop_b", "b4", "KnitPro Zing circular needles 4 mm 80 cm", "KnitPro"),
     *fillers("shop_b", "bf"),
 ]
@@ -103,12 +106,14 @@ def store(engine: Engine, site: str, crawl_id: str, states: list[dict[str, Any]]
 
 
 def second_crawl_of_b() -> list[dict[str, Any]]:
-    """b1's price only; b2 now colour 02; b3 gone; b15 new (the Cool Wool of a5 and c3)."""
+    """b1's price only; b2 now colour 02; b3 gone; b5 re-read by the AI (colour 8, content unchanged);
+    b15 new (the Cool Wool of a5 and c3)."""
     by_id = {state["product_id"]: state for state in SHOP_B}
     return [
         {**by_id["b1"], "price": "3.50"},
         product("shop_b", "b2", "DROPS Merino Extra Fine χρώμα 02 (50γρ)", "DROPS", colour_code="02"),
         by_id["b4"],
+        {**by_id["b5"], "ai": {"colour_code": {"value": "8", "confidence": 0.9}}},  # only the AI's reading
         product("shop_b", "b15", "LANA GROSSA Cool Wool 2000 50γρ", "LANA GROSSA"),
         *fillers("shop_b", "bf"),
     ]
@@ -144,7 +149,7 @@ def test_incremental_equals_a_full_rematch_after_changed_new_and_removed_product
 ) -> None:
     controls = tmp_path / "matches.csv"  # no file: no controls
     first = sync_matches(engine, controls)
-    assert (first.mode, first.why, first.products_read) == ("full", "never matched", 5 + 14 + 13)
+    assert (first.mode, first.why, first.products_read) == ("full", "never matched", 5 + 15 + 13)
     assert groups_stored(engine) == groups_from_scratch(engine, controls)
     assert {frozenset({("shop_a", "a1"), ("shop_b", "b1"), ("shop_c", "c1")})} <= keys_of(groups_stored(engine))
     assert sync_matches(engine, controls, sites=["shop_b"]).mode == "unchanged"
@@ -152,8 +157,8 @@ def test_incremental_equals_a_full_rematch_after_changed_new_and_removed_product
     store(engine, "shop_b", "b-2", second_crawl_of_b())
     run = sync_matches(engine, controls, sites=["shop_b"])
 
-    # Re-read: b1 (price), b2 (renamed), b15 (new); re-matched: b2 and b15 only; dropped: b3.
-    assert (run.mode, run.products_read, run.units_changed, run.units_removed) == ("incremental", 3, 2, 1)
+    # Re-read: b1 (price), b2 (renamed), b5 (AI), b15 (new); re-matched: b2, b5, b15; dropped: b3.
+    assert (run.mode, run.products_read, run.units_changed, run.units_removed) == ("incremental", 4, 3, 1)
     after = groups_stored(engine)
     assert after == groups_from_scratch(engine, controls)
     found = keys_of(after)
@@ -253,7 +258,7 @@ def test_the_extension_matches_each_stored_crawl_and_a_failure_costs_only_the_ma
     store(engine, "shop_b", "b-2", second_crawl_of_b())
     extension.match("shop_b", "b-2")
     assert crawler.stats.get_value("matching/shop_b/mode") == "incremental"
-    assert crawler.stats.get_value("matching/shop_b/units_changed") == 2
+    assert crawler.stats.get_value("matching/shop_b/units_changed") == 3
     assert groups_stored(engine) == groups_from_scratch(engine, controls)
 
     controls.write_text("action,site_a,product_id_a,site_b,product_id_b\nmerge,shop_a,a1,shop_b,b1\n", encoding="utf-8")

@@ -312,6 +312,8 @@ class NameIndex:
 
     def __init__(self, identities: Mapping[ProductKey, ProductIdentity] | None = None) -> None:
         self.identities: dict[ProductKey, ProductIdentity] = {}
+        self.blocks: dict[tuple[str, str], list[ProductKey]] = defaultdict(list)
+        #: block -> word -> keys, made for a block when it is first asked about (most never are)
         self.words: dict[tuple[str, str], dict[str, list[ProductKey]]] = {}
         for identity in (identities or {}).values():
             self.add(identity)
@@ -322,14 +324,25 @@ class NameIndex:
         block = block_of(identity)
         if block is None:
             return
-        holders = self.words.setdefault(block, defaultdict(list))
-        for word in set(identity.line):
-            holders[word].append(identity.key)
+        self.blocks[block].append(identity.key)
+        holders = self.words.get(block)
+        if holders is not None:
+            for word in set(identity.line):
+                holders[word].append(identity.key)
+
+    def _holders(self, block: tuple[str, str]) -> dict[str, list[ProductKey]]:
+        holders = self.words.get(block)
+        if holders is None:
+            holders = self.words[block] = defaultdict(list)
+            for key in self.blocks.get(block, ()):
+                for word in set(self.identities[key].line):
+                    holders[word].append(key)
+        return holders
 
     def neighbours(self, identity: ProductIdentity, threshold: float = MATCH_THRESHOLD) -> list[ProductKey]:
         """Keys of another shop's units ``identity`` reaches ``threshold`` with by name."""
         block = block_of(identity)
-        holders = self.words.get(block) if block is not None else None
+        holders = self._holders(block) if block is not None else None
         if not holders or not identity.line:
             return []  # no line words: a Jaccard of 0, never a name link
         words = sorted(set(identity.line), key=lambda word: (len(holders.get(word, ())), word))

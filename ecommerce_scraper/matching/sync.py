@@ -262,9 +262,6 @@ class _Closure:
     def old(self) -> dict[ProductKey, ProductIdentity]:
         return {key: unit.identity for key, unit in self.units.items()}
 
-    def updated(self) -> dict[ProductKey, ProductIdentity]:
-        return {**self.old(), **self.changed}
-
     def _versions(self, key: ProductKey) -> list[ProductIdentity]:
         stored = self.units.get(key)
         return [identity for identity in (stored.identity if stored else None, self.changed.get(key)) if identity]
