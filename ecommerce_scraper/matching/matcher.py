@@ -353,10 +353,17 @@ class NameIndex:
         candidates: set[ProductKey] = set()
         for word in words[: len(words) - overlap + 1]:
             candidates.update(holders.get(word, ()))
+        mine, floor = set(identity.line), threshold - 0.0001
         found = []
         for key in candidates:
             other = self.identities[key]
-            if other.site != identity.site and name_confidence(identity, other) >= threshold:
+            if other.site == identity.site:
+                continue
+            shared = len(mine.intersection(other.line))  # the Jaccard first: most candidates stop here
+            if (
+                shared / (len(mine) + len(set(other.line)) - shared) >= floor
+                and name_confidence(identity, other) >= threshold
+            ):
                 found.append(key)
         return found
 
