@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session
 from ecommerce_scraper.matching import matcher, sync
 from ecommerce_scraper.matching.extension import CrawlMatching
 from ecommerce_scraper.matching.identity import ProductIdentity
-from ecommerce_scraper.matching.matcher import MatchGroup, match_identities, match_products, rematch_identities
+from ecommerce_scraper.matching.matcher import MatchGroup, match_identities, match_products
+from ecommerce_scraper.matching.rematch import rematch_identities
 from ecommerce_scraper.matching.store import (
     ResultChange,
     current_states,
@@ -38,30 +39,14 @@ from ecommerce_scraper.matching.sync import sync_matches
 from ecommerce_scraper.spiders.knitshop import KnitshopSpider
 from ecommerce_scraper.storage import db
 from ecommerce_scraper.storage.models import MatchMember, MatchUnit
-from ecommerce_scraper.storage.state import to_state
-from ecommerce_scraper.storage.writer import CrawlWriter
 
-from .db import record_unseen_as_gone
+from .test_compare_export import product as shop_product
+from .test_compare_export import store
 from .test_export_tree import scrapy_export
 
 
 def product(site: str, product_id: str, name: str, brand: str, price: str = "4.00", **extra: Any) -> dict[str, Any]:
-    gtin, ai = extra.pop("gtin", None), extra.pop("ai", None)
-    return to_state(
-        {
-            "site": site,
-            "product_id": product_id,
-            "url": f"https://{site}.example/p/{product_id}",
-            "name": name,
-            "brand": brand,
-            "gtin": gtin,
-            "price": Decimal(price),
-            "currency": "EUR",
-            "availability": "in_stock",
-            "attributes": extra,
-            "ai": ai,
-        }
-    )
+    return shop_product(site, product_id, name, brand, price, **extra)
 
 
 def fillers(site: str, prefix: str) -> list[dict[str, Any]]:
@@ -95,14 +80,6 @@ SHOP_C = [
     product("shop_c", "c3", "Lana Grossa Cool Wool 2000", "Lana Grossa"),
     *fillers("shop_c", "cf"),
 ]
-
-
-def store(engine: Engine, site: str, crawl_id: str, states: list[dict[str, Any]]) -> None:
-    writer = CrawlWriter(engine, site, crawl_id, site)
-    writer.start()
-    writer.write_batch(states)
-    record_unseen_as_gone(writer)
-    writer.finish("finished", {})
 
 
 def second_crawl_of_b() -> list[dict[str, Any]]:

@@ -1,11 +1,14 @@
-"""Matching the same product across shops (issue 15): identity, grouping, comparison.
+"""Matching the same product across shops (issue 15): identity, grouping, comparison, persistence.
+
+The library (nothing here reads the database):
 
 - :mod:`.identity`: a product's shop-independent identity from its stored state (GTIN, brand,
   product line, colour, weight, length); :mod:`.transliterate` the Greek to Latin letters it uses.
 - :mod:`.matcher`: groups of products of different shops (pins, GTIN, brand + line + colour),
-  the manual controls of ``config/matches.csv``, re-matching after changes.
+  the manual controls of ``config/matches.csv``; :mod:`.rematch` the groups again after changes.
 - :mod:`.compare`: ``compare.csv`` rows, each group's cheapest shop and price spread.
 
-A pure library: nothing here reads the database. :mod:`..exports.compare_export` feeds it every
-shop's current products and writes ``compare.csv`` and master.xlsx's Compare sheet.
+The persisted result (the database): :mod:`.store` its tables, :mod:`.sync` keeping them up to
+date (incrementally, or from scratch), :mod:`.extension` doing so after each stored crawl.
+:mod:`..exports.compare_export` writes ``compare.csv`` and master.xlsx's Compare sheet from it.
 """

@@ -29,7 +29,7 @@ from twisted.internet.threads import deferToThread
 
 from .. import signals as project_signals
 from ..exports.compare_export import matches_path
-from ..storage.db import database_url, open_database
+from ..storage.db import database_url, open_database, stores_products
 from .sync import sync_matches
 
 logger = logging.getLogger(__name__)
@@ -46,8 +46,7 @@ class CrawlMatching:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlMatching:
         settings = crawler.settings
-        pipelines = settings.getdict("ITEM_PIPELINES")
-        storing = any(str(path).endswith("StoragePipeline") and order is not None for path, order in pipelines.items())
+        storing = stores_products(settings)
         if not settings.getbool("MATCHING_AFTER_CRAWL", True) or not storing:
             raise NotConfigured
         extension = cls(crawler)

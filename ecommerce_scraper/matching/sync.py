@@ -11,7 +11,7 @@
   differs from the stored one, or that is new, is read again and its units' identities
   recomputed (:func:`~.identity.identities_of`); units of products removed (or gone) are dropped.
   Only units whose identity changed, or that went, are re-grouped
-  (:func:`~.matcher.rematch_identities`: what they reach, never the rest); the rows that differ
+  (:func:`~.rematch.rematch_identities`: what they reach, never the rest); the rows that differ
   are written. Nothing changed: nothing read but the stamps, nothing written.
 
 Blocking (database and CPU): call it from a thread when the caller is the reactor. One matching
@@ -45,8 +45,8 @@ from .matcher import (
     NameIndex,
     load_controls,
     match_identities,
-    rematch_identities,
 )
+from .rematch import pin_partners, rematch_identities
 from .store import (
     MemberRow,
     ResultChange,
@@ -221,7 +221,7 @@ def _sync_once(
 
 class _Closure:
     """The stored units an incremental matching needs, read as far as the changes reach and no
-    further (what :func:`~.matcher.rematch_identities` can touch): the units a name link may join
+    further (what :func:`~.rematch.rematch_identities` can touch): the units a name link may join
     to a changed or removed unit (by its old or new identity; their blocks are read whole to know),
     of its GTIN, in a group with it, or pinned to it, and so on until nothing new is reached."""
 
@@ -247,12 +247,7 @@ class _Closure:
                 self.by_gtin[identity.gtin].add(key)
         for key, unit in known.items():
             self._add(key, unit)
-        self.pinned: dict[ProductKey, set[ProductKey]] = defaultdict(set)
-        for pair in controls.pins:
-            if len(pair) == 2:
-                a, b = tuple(pair)
-                self.pinned[a].add(b)
-                self.pinned[b].add(a)
+        self.pinned = pin_partners(controls)
         self.blocks: set[str] = set()  # read whole
         self.gtins: set[str] = set()  # read whole
         self.group_ids: set[str] = set()
