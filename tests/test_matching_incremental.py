@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
 from ecommerce_scraper.matching import matcher, sync
@@ -38,7 +38,7 @@ from ecommerce_scraper.matching.store import (
 from ecommerce_scraper.matching.sync import sync_matches
 from ecommerce_scraper.spiders.knitshop import KnitshopSpider
 from ecommerce_scraper.storage import db
-from ecommerce_scraper.storage.models import MatchMember, MatchUnit
+from ecommerce_scraper.storage.models import MatchMember, MatchState, MatchUnit
 
 from .test_compare_export import product as shop_product
 from .test_compare_export import store
@@ -172,6 +172,9 @@ def test_a_changed_matcher_rematches_from_scratch(engine: Engine, tmp_path: Path
     controls = tmp_path / "matches.csv"
     sync_matches(engine, controls)
     assert sync_matches(engine, controls).mode == "unchanged"
+    with Session(engine) as session, session.begin():  # a schema made without the migration's row
+        session.execute(delete(MatchState))
+    assert sync_matches(engine, controls).why == "never matched"
     monkeypatch.setattr(sync, "MATCHER_VERSION", "test-next")
     run = sync_matches(engine, controls)
     assert (run.mode, run.why) == ("full", "controls, matcher or threshold changed")

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..storage.bulk import iter_chunks
@@ -91,6 +92,17 @@ def read_computed_with(session: Session) -> ComputedWith:
     if row is None:  # the migration makes the row; a database without it was never matched
         return ComputedWith(None, -1, None)
     return ComputedWith(row.computed_with, row.generation, row.full_at)
+
+
+def ensure_state_row(engine: Engine) -> None:
+    """Make ``match_state``'s row when it is missing (its migration makes it; a schema made
+    otherwise may lack it). Another process making it at the same moment is fine."""
+    try:
+        with Session(engine) as session, session.begin():
+            if session.get(MatchState, 1) is None:
+                session.add(MatchState(id=1, generation=0))
+    except IntegrityError:
+        pass
 
 
 def current_products(

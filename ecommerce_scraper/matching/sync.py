@@ -54,6 +54,7 @@ from .store import (
     block_text,
     current_products,
     current_states,
+    ensure_state_row,
     group_ids_of,
     group_ids_with_keys,
     member_rows,
@@ -129,7 +130,7 @@ def sync_matches(
                 if run.mode != "unchanged":
                     logger.debug(run.describe())
                 return run
-            logger.info("matching: another process stored its result first; matching again from it")
+            logger.info("matching: the stored result changed meanwhile (another process); matching again from it")
     raise RuntimeError(f"matching: other processes stored their results first {ATTEMPTS} times; nothing written")
 
 
@@ -145,6 +146,9 @@ def _sync_once(
     started = time.perf_counter()
     with Session(engine) as session:
         state = read_computed_with(session)
+        if state.generation < 0:
+            ensure_state_row(engine)
+            return None  # matched again, from the row
         why = (
             "asked"
             if full
