@@ -301,6 +301,28 @@ def block_of(identity: ProductIdentity) -> tuple[str, str] | None:
     return (identity.brand, identity.colour or "")
 
 
+def fewest_shared_words(threshold: float) -> float:
+    """How many words two *different* lines must share to reach ``threshold`` by name: with ``k``
+    shared, their Jaccard is at most ``k / (k + 1)``. A line of fewer words links only to the same line."""
+    floor = threshold - 0.0001  # confidences are rounded to 4 places
+    if floor <= 0:
+        return 0
+    if floor >= 1:
+        return math.inf
+    return math.ceil(floor / (1 - floor) - 1e-9)
+
+
+def name_block(identity: ProductIdentity, threshold: float) -> tuple[str, str, str] | None:
+    """A finer block that still holds every unit a name link may join ``identity`` to: its block
+    (:func:`block_of`), then its line when the line is shorter than :func:`fewest_shared_words`
+    (it can only meet the same line), else ``*`` (long lines meet long lines). ``None``: no brand."""
+    block = block_of(identity)
+    if block is None:
+        return None
+    words = set(identity.line)
+    return (*block, " ".join(sorted(words)) if len(words) < fewest_shared_words(threshold) else "*")
+
+
 class NameIndex:
     """Who a name link may join a unit to, over a map of identities: by block, then by line word.
 

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from ..storage.bulk import iter_chunks
 from ..storage.models import MatchMember, MatchState, MatchUnit, Product
 from .identity import ProductIdentity, ProductKey, identity_from_json, identity_to_json
-from .matcher import MatchGroup, Member, block_of, group_identity_key
+from .matcher import MatchGroup, Member, group_identity_key, name_block
 
 #: Rows per statement when writing (and keys per ``IN`` list when reading).
 CHUNK = 2000
@@ -45,9 +45,9 @@ def key_of(text: str) -> ProductKey:
     return tuple(json.loads(text))  # type: ignore[return-value]
 
 
-def block_text(identity: ProductIdentity) -> str | None:
-    """The identity's block (:func:`~.matcher.block_of`) as stored, ``None`` without one."""
-    block = block_of(identity)
+def name_block_text(identity: ProductIdentity, threshold: float) -> str | None:
+    """The identity's name block (:func:`~.matcher.name_block`) as stored, ``None`` without one."""
+    block = name_block(identity, threshold)
     return None if block is None else json.dumps(list(block), ensure_ascii=False, separators=(",", ":"))
 
 
@@ -183,11 +183,11 @@ def units_of_products(session: Session, products: Iterable[tuple[str, str]]) -> 
 def units_sharing(
     session: Session, blocks: Iterable[str], gtins: Iterable[str], keys: Iterable[ProductKey]
 ) -> dict[ProductKey, StoredUnit]:
-    """The stored units in one of ``blocks`` (as :func:`block_text` writes them), with one of
+    """The stored units in one of ``blocks`` (as :func:`name_block_text` writes them), with one of
     ``gtins``, or of ``keys``."""
     found: dict[ProductKey, StoredUnit] = {}
     for column, values in (
-        (MatchUnit.block, sorted(set(blocks))),
+        (MatchUnit.name_block, sorted(set(blocks))),
         (MatchUnit.gtin, sorted(set(gtins))),
         (MatchUnit.unit_key, sorted({key_text(key) for key in keys})),
     ):
@@ -321,7 +321,7 @@ def write_result(
                 "product_id": unit.product_id,
                 "stamp": unit.stamp,
                 "identity": identity_to_json(unit.identity),
-                "block": block_text(unit.identity),
+                "name_block": name_block_text(unit.identity, threshold),
                 "gtin": unit.identity.gtin,
             }
             for key, unit in change.units.items()

@@ -51,13 +51,13 @@ from .store import (
     MemberRow,
     ResultChange,
     StoredUnit,
-    block_text,
     current_products,
     current_states,
     ensure_state_row,
     group_ids_of,
     group_ids_with_keys,
     member_rows,
+    name_block_text,
     read_computed_with,
     stored_groups,
     stored_stamps,
@@ -293,7 +293,8 @@ class _Closure:
         blocks, gtins, keys = set(), set(), set()
         for key in frontier:
             for identity in self._versions(key):
-                if (block := block_text(identity)) is not None and block not in self.blocks:
+                block = name_block_text(identity, self.threshold)
+                if block is not None and block not in self.blocks:
                     blocks.add(block)
                 if identity.gtin and identity.gtin not in self.gtins:
                     gtins.add(identity.gtin)

@@ -202,9 +202,9 @@ class MatchUnit(Base):
     product_id: Mapped[str] = mapped_column(String(255))
     stamp: Mapped[str] = mapped_column(String(64))
     identity: Mapped[dict[str, Any]] = mapped_column(JSONType)
-    #: what the matcher compares by name within (brand and colour, as JSON) and the valid GTIN:
-    #: an incremental matching reads only the units that share them with a changed one
-    block: Mapped[str | None] = mapped_column(String(400), index=True)
+    #: what the matcher compares by name within (brand, colour and, for a short line, the line; as
+    #: JSON) and the valid GTIN: an incremental matching reads only units sharing them with a changed one
+    name_block: Mapped[str | None] = mapped_column(String(700), index=True)
     gtin: Mapped[str | None] = mapped_column(String(14), index=True)
 
 

@@ -30,12 +30,12 @@ def upgrade() -> None:
         sa.Column("product_id", sa.String(255), nullable=False),
         sa.Column("stamp", sa.String(64), nullable=False),
         sa.Column("identity", JSONType, nullable=False),
-        sa.Column("block", sa.String(400), nullable=True),
+        sa.Column("name_block", sa.String(700), nullable=True),
         sa.Column("gtin", sa.String(14), nullable=True),
         sa.PrimaryKeyConstraint("unit_key"),
     )
     op.create_index("ix_match_units_site_product", "match_units", ["site", "product_id"])
-    op.create_index("ix_match_units_block", "match_units", ["block"])
+    op.create_index("ix_match_units_name_block", "match_units", ["name_block"])
     op.create_index("ix_match_units_gtin", "match_units", ["gtin"])
     op.create_table(
         "match_members",
@@ -70,6 +70,6 @@ def downgrade() -> None:
     op.drop_index("ix_match_members_match_id", table_name="match_members")
     op.drop_table("match_members")
     op.drop_index("ix_match_units_gtin", table_name="match_units")
-    op.drop_index("ix_match_units_block", table_name="match_units")
+    op.drop_index("ix_match_units_name_block", table_name="match_units")
     op.drop_index("ix_match_units_site_product", table_name="match_units")
     op.drop_table("match_units")
