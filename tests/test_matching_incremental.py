@@ -325,3 +325,10 @@ def test_name_links_in_large_blocks_equal_every_pair_compared() -> None:
     names = matcher.NameIndex(by_key)
     from_index = {(a, b) for a in by_key for b in names.neighbours(by_key[a]) if a < b}
     assert from_index == {(a, b) for _, a, b in every_pair}
+    # The finer blocks the database is read by hold every pair that can link.
+    threshold = matcher.MATCH_THRESHOLD
+    assert matcher.fewest_shared_words(threshold) == 6  # 5/6 = 0.83: five shared words never reach 0.85
+    assert all(
+        matcher.name_block(by_key[a], threshold) == matcher.name_block(by_key[b], threshold) for _, a, b in every_pair
+    )
+    assert len({matcher.name_block(identity, threshold) for identity in members}) > 20
