@@ -226,7 +226,7 @@ def _sync_once(
 class _Closure:
     """The stored units an incremental matching needs, read as far as the changes reach and no
     further (what :func:`~.rematch.rematch_identities` can touch): the units a name link may join
-    to a changed or removed unit (by its old or new identity; their blocks are read whole to know),
+    to a changed or removed unit (by its old or new identity; their name blocks are read whole),
     of its GTIN, in a group with it, or pinned to it, and so on until nothing new is reached."""
 
     def __init__(
@@ -289,7 +289,7 @@ class _Closure:
         return stored.identity if stored is not None else None
 
     def _read(self, frontier: set[ProductKey]) -> None:
-        """Read what the frontier's units need: their blocks and GTINs whole, their groups, pins."""
+        """Read what the frontier's units need: their name blocks and GTINs whole, their groups, pins."""
         blocks, gtins, keys = set(), set(), set()
         for key in frontier:
             for identity in self._versions(key):
