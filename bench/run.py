@@ -10,12 +10,18 @@
    duplicates, false removals, unverified, false changes, retries, bans, seconds.
 4. Storage (``bench/storage.py``), then exports (``bench/exports.py``): full.csv and the workbook
    for 10,000 and 100,000 products, seconds, rows/s, CPU seconds and peak RSS, next to issue 16's figures.
-5. Scrapyd nodes (``bench/nodes.py``, alone: ``make bench-nodes``): the seven demo shops, crawled
+5. Matching across shops (``bench/matching.py``): a 100,000-product, 7-shop database matched from
+   scratch, then incrementally after a crawl that changed 2% of one shop, next to issue 15's goals.
+6. Scrapyd nodes (``bench/nodes.py``, alone: ``make bench-nodes``): the seven demo shops, crawled
    politely, scheduled on one local node then on two: shops finished in the same time.
+
+``python -m bench.run --only PART [PART ...]`` runs only those parts: ``crawl`` (1 and the
+requests per product of 2), ``pages``, ``faults``, ``storage``, ``exports``, ``matching``, ``nodes``.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -48,7 +54,20 @@ def _crawl_env() -> dict[str, str]:
     return {**os.environ, "SCRAPY_SETTINGS_MODULE": "ecommerce_scraper.settings", "EXPORTS_DIR": EXPORTS}
 
 
-def main() -> None:
+#: The parts, in the order ``make bench`` runs them.
+PARTS = ("crawl", "pages", "faults", "storage", "exports", "matching", "nodes")
+
+
+def main(parts: tuple[str, ...] = PARTS) -> None:
+    if "crawl" in parts:
+        crawl_part()
+    for part in PARTS[1:]:
+        if part in parts:
+            env = _crawl_env() if part == "pages" else None
+            subprocess.run([sys.executable, "-m", f"bench.{part}"], cwd=ROOT, check=True, env=env)
+
+
+def crawl_part() -> None:
     print(f"bench: {BIG}-product demo shop, politeness lifted, 2 cores", flush=True)
     with demo_server(BIG) as root:
         base = f"{root}knitshop/"
@@ -76,12 +95,9 @@ def main() -> None:
                 f"  {site:16s} with product pages {full['requests'] / max(full['items'], 1):5.2f}   "
                 f"API only {api_only['requests'] / max(api_only['items'], 1):5.3f}  ({full['items']} products)"
             )
-    subprocess.run([sys.executable, "-m", "bench.pages"], cwd=ROOT, check=True, env=_crawl_env())
-    subprocess.run([sys.executable, "-m", "bench.faults"], cwd=ROOT, check=True)
-    subprocess.run([sys.executable, "-m", "bench.storage"], cwd=ROOT, check=True)
-    subprocess.run([sys.executable, "-m", "bench.exports"], cwd=ROOT, check=True)
-    subprocess.run([sys.executable, "-m", "bench.nodes"], cwd=ROOT, check=True)
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description="make bench: throughput and memory, printed (never asserted)")
+    parser.add_argument("--only", nargs="+", choices=PARTS, default=list(PARTS), help="run only these parts")
+    main(tuple(parser.parse_args().only))

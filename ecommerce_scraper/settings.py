@@ -119,6 +119,8 @@ EXTENSIONS = {
     "ecommerce_scraper.exports.extension.CrawlExports": 500,
     # Business alerts: one digest per rule of ALERTS_FILE / config/alerts.json and stored crawl (Apprise).
     "ecommerce_scraper.alerts.extension.BusinessAlerts": 510,
+    # The same product across shops: the stored match groups updated for each stored crawl (MATCHING_AFTER_CRAWL).
+    "ecommerce_scraper.matching.extension.CrawlMatching": 515,
     "spidermon.contrib.scrapy.extensions.Spidermon": 520,
     # Each shop's crawl as Prometheus gauges, pushed at close when PROMETHEUS_PUSHGATEWAY is set.
     "ecommerce_scraper.metrics.extension.CrawlMetrics": 530,
@@ -144,6 +146,10 @@ MATCHES_FILE = os.environ.get("MATCHES_FILE")
 # The user's own shop, for the price position (Compare sheet, index.html, "match": "undercut" alerts):
 # OWN_CATALOG (environment or -s) names a CSV of sku/gtin,name,price; else own_site in config/sites.json.
 OWN_CATALOG = os.environ.get("OWN_CATALOG")
+
+# After each stored crawl, the stored match groups are brought up to date for that shop's new,
+# changed and removed products (ecommerce_scraper.matching.extension CrawlMatching).
+MATCHING_AFTER_CRAWL = True
 # --- metrics (ecommerce_scraper.metrics): the Pushgateway (http://host:9091) from the environment
 # or -s; unset, nothing is pushed. A push waits at most PROMETHEUS_PUSH_TIMEOUT seconds.
 PROMETHEUS_PUSHGATEWAY = os.environ.get("PROMETHEUS_PUSHGATEWAY")

@@ -17,8 +17,10 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import Engine, create_engine, func, select
+from sqlalchemy.orm import Session
 
-from ecommerce_scraper.exports.compare_export import compare_stored, current_states
+from ecommerce_scraper.exports.compare_export import compare_stored
+from ecommerce_scraper.matching.store import current_states
 from ecommerce_scraper.matching.units import expand
 from ecommerce_scraper.storage.models import Change, Crawl, Snapshot
 from testkit import zygote
@@ -268,8 +270,9 @@ def test_matching_what_the_spiders_crawled_meets_the_goal(demo_days: DemoDays) -
     removals): the groups of compare.csv against ``demo catalog``'s ``match_group``, pair by pair."""
     engine = create_engine(demo_days.database_url)
     try:
-        comparison = compare_stored(engine)
-        units = {(unit["site"], unit["product_id"]): unit for unit in expand(current_states(engine))}
+        comparison = compare_stored(engine)  # the groups the crawls stored as they went
+        with Session(engine) as session:
+            units = {(unit["site"], unit["product_id"]): unit for unit in expand(current_states(session))}
     finally:
         engine.dispose()
     scores = score(comparison.groups, units, truth_units(PRODUCTS, 2, demo_days.root))

@@ -37,7 +37,17 @@ CONTRACT += ["confidence", "reason"]
 MERINO_A = {"colour_code": "01", "weight_g": 50}
 
 
-def product(site: str, product_id: str, name: str, brand: str, price: str, **attributes: Any) -> dict[str, Any]:
+def product(
+    site: str,
+    product_id: str,
+    name: str,
+    brand: str,
+    price: str,
+    *,
+    gtin: str | None = None,
+    ai: Any = None,
+    **attributes: Any,
+) -> dict[str, Any]:
     return to_state(
         {
             "site": site,
@@ -45,10 +55,12 @@ def product(site: str, product_id: str, name: str, brand: str, price: str, **att
             "url": f"https://{site}.example/p/{product_id}",
             "name": name,
             "brand": brand,
+            "gtin": gtin,
             "price": Decimal(price),
             "currency": "EUR",
             "availability": "in_stock",
             "attributes": attributes,
+            "ai": ai,
         }
     )
 

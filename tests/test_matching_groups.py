@@ -23,8 +23,8 @@ from ecommerce_scraper.matching.matcher import (
     load_controls,
     match_products,
     name_confidence,
-    rematch,
 )
+from ecommerce_scraper.matching.rematch import rematch
 
 CONTRACT = ["match_id", "site", "product_id", "url", "name", "price", "regular_price", "availability"]
 CONTRACT += ["confidence", "reason"]

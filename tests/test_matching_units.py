@@ -7,7 +7,8 @@ import csv
 
 from ecommerce_scraper.matching.compare import COMPARE_COLUMNS, write_compare_csv
 from ecommerce_scraper.matching.identity import identity_of
-from ecommerce_scraper.matching.matcher import match_products, rematch
+from ecommerce_scraper.matching.matcher import match_products
+from ecommerce_scraper.matching.rematch import rematch
 from ecommerce_scraper.matching.units import (
     PRODUCT_ID,
     VARIANT_ID,

@@ -26,6 +26,7 @@ from .db import POSTGRES_URL, postgres_available
 # The `database_url` fixture (sqlite + postgresql) comes from tests/db.py through conftest.py.
 
 TABLES = {"crawls", "products", "snapshots", "changes", "crawl_products", "exports", "ai_extractions", "page_outcomes"}
+TABLES |= {"match_units", "match_members", "match_state"}
 NEXT_REVISION = "test_next"
 
 

@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 
 from ..exports.compare_export import OwnShop, compare_stored, matches_path
 from ..exports.stored import seen_state
-from ..matching.matcher import load_controls
 from ..matching.position import Offer, offer_of
+from ..matching.sync import sync_matches
 from ..monitors.health import crawl_is_suspect as monitors_suspect
 from ..storage.models import Change, Crawl, CrawlProduct, Product
 from ..storage.state import from_state_money
@@ -210,8 +210,11 @@ def own_offers(
     engine: Engine, site: str, own: OwnShop, matches_file: str | os.PathLike[str] | None = None
 ) -> dict[str, Offer]:
     """``site``'s product id -> your priced offer for the same product (its match group's)."""
-    controls = load_controls(matches_file if matches_file is not None else matches_path())
-    comparison = compare_stored(engine, controls, own)
+    matches_file = matches_file if matches_file is not None else matches_path()
+    if own.catalog is None:
+        # The crawl's new products join their groups first (CrawlMatching may not have run yet).
+        sync_matches(engine, matches_file, sites=[site])
+    comparison = compare_stored(engine, own, matches_file)
     if comparison.own_site is None:  # the catalog could not be read (logged)
         return {}
     offers: dict[str, Offer] = {}

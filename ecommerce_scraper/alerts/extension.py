@@ -34,7 +34,7 @@ from twisted.internet.threads import deferToThread
 from .. import signals as project_signals
 from ..config import ConfigError
 from ..exports.compare_export import matches_path, own_shop
-from ..storage.db import database_url, open_database
+from ..storage.db import database_url, open_database, stores_products
 from .delivery import DeliveryResult, deliver
 from .digest import Digest, crawl_digests, crawl_row
 from .health import health_destinations, health_message
@@ -83,8 +83,7 @@ class BusinessAlerts:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BusinessAlerts:
         settings = crawler.settings
-        pipelines = settings.getdict("ITEM_PIPELINES")
-        storing = any(str(path).endswith("StoragePipeline") and order is not None for path, order in pipelines.items())
+        storing = stores_products(settings)
         if not storing:
             raise NotConfigured("business alerts need the storage pipeline")
         try:

@@ -2,8 +2,10 @@
 
 - ``scrapy export``: each shop's newest crawl (and its newest finished one, which ``latest/``
   shows, when that is another crawl), then ``master.xlsx`` and ``compare.csv`` (the same product
-  across shops, with the controls of ``MATCHES_FILE`` / ``config/matches.csv``, and the price
-  position of the own shop: ``OWN_CATALOG`` or ``own_site``).
+  across shops, with the controls of ``MATCHES_FILE`` / ``config/matches.csv``: the stored match
+  groups brought up to date, incrementally; from scratch when the controls file or the matcher
+  changed; and the price position of the own shop: ``OWN_CATALOG`` or ``own_site``).
+- ``scrapy export --rematch``: the same, with every product matched again from scratch.
 - ``scrapy export --site S``: the same for one shop; ``--crawl ID``: that crawl (of every shop
   that has it, or of ``--site``); ``--all``: every stored crawl.
 - ``scrapy export --master``: only ``master.xlsx``, ``compare.csv`` (when products match) and
@@ -35,7 +37,7 @@ class Command(ScrapyCommand):
     default_settings: ClassVar[dict[str, Any]] = {"LOG_LEVEL": "WARNING"}
 
     def syntax(self) -> str:
-        return "[--site SITE] [--crawl CRAWL_ID | --all] | --master"
+        return "[--site SITE] [--crawl CRAWL_ID | --all] | --master [--rematch]"
 
     def short_desc(self) -> str:
         return "Write the export files of stored crawls and the master workbook again"
@@ -47,6 +49,9 @@ class Command(ScrapyCommand):
         parser.add_argument("--all", action="store_true", help="every stored crawl, not only the newest")
         parser.add_argument(
             "--master", action="store_true", help="only master.xlsx, compare.csv and index.html (every shop)"
+        )
+        parser.add_argument(
+            "--rematch", action="store_true", help="match the same product across shops again from scratch"
         )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
@@ -76,7 +81,9 @@ class Command(ScrapyCommand):
                     self.exitcode = 1
                     continue
                 print(f"{site} {crawl_id}: {crawl_dir(exports_dir, site, crawl_id)}")
-            master = write_master(engine, exports_dir, matches_path(self.settings), own_shop(self.settings))
+            master = write_master(
+                engine, exports_dir, matches_path(self.settings), own_shop(self.settings), rematch=opts.rematch
+            )
             print(f"master workbook: {master}")
         finally:
             engine.dispose()

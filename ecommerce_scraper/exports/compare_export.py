@@ -1,31 +1,34 @@
 """``exports/compare.csv`` and the master workbook's Compare sheet: the same product across shops.
 
-Every shop's current products (the ``products`` rows not marked removed: ``removed_at`` is empty),
-each colour of a page of colour variants on its own (:mod:`..matching.units`), their stored
-states grouped by :mod:`..matching.matcher` with the manual controls of
-``MATCHES_FILE`` (a Scrapy setting, else the environment; else ``config/matches.csv`` when it
-exists), written as :mod:`..matching.compare` describes. Only groups of two shops or more are
-written. Rebuilt with ``master.xlsx`` (:func:`.tree.write_master`): once per process after its
-last crawl, and by ``scrapy export``.
+Every shop's current products (the ``products`` rows not marked removed), each colour of a page
+of colour variants on its own (:mod:`..matching.units`), in the stored match groups
+(:mod:`..matching.store`, kept up to date after each crawl by :mod:`..matching.extension`) with
+their members' current states, written as :mod:`..matching.compare` describes; before reading
+them, the groups are brought up to date (:func:`..matching.sync.sync_matches`: incrementally, or
+from scratch when the manual controls of ``MATCHES_FILE`` -- a Scrapy setting, else the
+environment; else ``config/matches.csv`` when it exists -- or the matcher changed). Only groups
+of two shops or more are written. Rebuilt with ``master.xlsx`` (:func:`.tree.write_master`): once
+per process after its last crawl, and by ``scrapy export`` (``--rematch``: matched from scratch).
 
 The user's own shop (:func:`own_shop`): ``OWN_CATALOG`` (a Scrapy setting, else the environment)
 names a CSV file whose rows join the matching as the pseudo-site ``own``
-(:mod:`..matching.own_catalog`; they are in compare.csv too); else ``own_site`` in
-``config/sites.json`` names a crawled shop. A catalog that can't be read is one logged line and
-costs the price position only. The Compare sheet then shows your price first and your position
-(:mod:`..matching.position`).
+(:mod:`..matching.own_catalog`; they are in compare.csv too). Those rows are not stored, so with
+``OWN_CATALOG`` the groups are matched in memory, from scratch, each time (about 20 s per 100,000
+products). Else ``own_site`` in ``config/sites.json`` names a crawled shop. A catalog that can't
+be read is one logged line and costs the price position only. The Compare sheet then shows your
+price first and your position (:mod:`..matching.position`).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from ..config import ConfigError, load_sites
@@ -34,8 +37,9 @@ from ..matching.identity import ProductKey, identity_of, yarn_value
 from ..matching.matcher import MatchControls, MatchGroup, load_controls, match_products
 from ..matching.own_catalog import OWN_CATALOG_SITE, brands_of, read_own_catalog, with_brands
 from ..matching.position import group_position
-from ..matching.units import expand
-from ..storage.models import Product
+from ..matching.store import current_states, stored_groups, unit_products
+from ..matching.sync import sync_matches
+from ..matching.units import expand, units_of
 from .cells import to_decimal
 from .columns import Column, text_of
 
@@ -75,18 +79,6 @@ def own_shop(settings: Any = None) -> OwnShop | None:
     return OwnShop(own_site) if own_site else None
 
 
-def current_states(engine: Engine) -> Iterator[dict[str, Any]]:
-    """The stored state of every shop's products not marked removed, by site and product id."""
-    query = (
-        select(Product.site, Product.product_id, Product.data)
-        .where(Product.removed_at.is_(None))
-        .order_by(Product.site, Product.product_id)
-    )
-    with Session(engine) as session:
-        for row in session.execute(query.execution_options(yield_per=1000)):
-            yield {**(row.data or {}), "site": row.site, "product_id": row.product_id}
-
-
 @dataclass(frozen=True, slots=True)
 class Comparison:
     """The match groups of two shops or more, the states of their members, and the user's shop."""
@@ -110,22 +102,51 @@ def own_catalog_states(own: OwnShop, crawled: Sequence[Mapping[str, Any]]) -> li
     return with_brands(catalog, brands_of(crawled))
 
 
-def compare_stored(engine: Engine, controls: MatchControls | None = None, own: OwnShop | None = None) -> Comparison:
-    """Match every shop's current products, colour variants one by one (:mod:`..matching.units`),
-    and ``OWN_CATALOG``'s rows when ``own`` names one (groups of at least two shops only;
-    ``states`` are the members' unit states, by unit key)."""
-    states = list(current_states(engine))
-    own_site = own.site if own is not None else None
+def _of_two_shops_or_more(groups: Iterable[MatchGroup]) -> list[MatchGroup]:
+    return [group for group in groups if len({site for site, _ in group.keys}) >= 2]
+
+
+def compare_stored(
+    engine: Engine, own: OwnShop | None = None, matches_file: str | os.PathLike[str] | None = None
+) -> Comparison:
+    """The stored groups (:mod:`..matching.store`) of two shops or more, with their members' current
+    unit states (a member whose product is removed since is left out of its group); with
+    ``OWN_CATALOG``, :func:`compare_in_memory` instead (its rows are not stored), with the controls
+    of ``matches_file`` (default :func:`matches_path`)."""
     if own is not None and own.catalog is not None:
-        catalog = own_catalog_states(own, states)
-        if catalog is None:
-            own_site = None
-        else:
-            states = [state for state in states if state["site"] != OWN_CATALOG_SITE] + catalog
-    states = list(expand(states))
-    groups = [group for group in match_products(states, controls) if len({site for site, _ in group.keys}) >= 2]
+        controls = load_controls(matches_file if matches_file is not None else matches_path())
+        return compare_in_memory(engine, controls, own)
+    with Session(engine) as session:
+        groups = _of_two_shops_or_more(stored_groups(session))
+        members = {key for group in groups for key in group.keys}
+        products = unit_products(session, members)
+        states = {
+            key: unit
+            for state in current_states(session, sorted(set(products.values())))
+            for unit in units_of(state)
+            if (key := (unit["site"], unit["product_id"])) in members
+        }
+    present = _of_two_shops_or_more(
+        MatchGroup(group.match_id, tuple(member for member in group.members if member.key in states))
+        for group in groups
+    )
+    return Comparison(tuple(present), states, own.site if own is not None else None)
+
+
+def compare_in_memory(engine: Engine, controls: MatchControls, own: OwnShop) -> Comparison:
+    """Every shop's current products and ``OWN_CATALOG``'s rows matched from scratch, in memory."""
+    with Session(engine) as session:
+        states = [state for state in current_states(session) if state["site"] != OWN_CATALOG_SITE]
+    own_site: str | None = own.site
+    catalog = own_catalog_states(own, states)
+    if catalog is None:
+        own_site = None
+    else:
+        states += catalog
+    units = list(expand(states))
+    groups = _of_two_shops_or_more(match_products(units, controls))
     members = {key for group in groups for key in group.keys}
-    by_key = {(state["site"], state["product_id"]): state for state in states}
+    by_key = {(unit["site"], unit["product_id"]): unit for unit in units}
     return Comparison(tuple(groups), {key: by_key[key] for key in members}, own_site)
 
 
@@ -134,13 +155,18 @@ def write_compare(
     exports_dir: str | os.PathLike[str],
     matches_file: str | os.PathLike[str] | None = None,
     own: OwnShop | None = None,
+    *,
+    rematch: bool = False,
 ) -> tuple[Path, Comparison, int]:
-    """Write ``<exports_dir>/compare.csv`` (atomic); returns its path, the comparison and its rows.
+    """Bring the stored groups up to date (:func:`..matching.sync.sync_matches`: incremental over
+    every shop, from scratch when ``rematch`` or when the controls or the matcher changed), then
+    write ``<exports_dir>/compare.csv`` from them (atomic); returns its path, the comparison and its rows.
 
     Raises ``ValueError`` for a malformed controls file (:func:`~..matching.matcher.load_controls`).
     """
-    controls = load_controls(matches_file if matches_file is not None else matches_path())
-    comparison = compare_stored(engine, controls, own)
+    matches_file = matches_file if matches_file is not None else matches_path()
+    sync_matches(engine, matches_file, full=rematch)
+    comparison = compare_stored(engine, own, matches_file)
     path = Path(exports_dir) / COMPARE_NAME
     rows = write_compare_csv(path, comparison.groups, comparison.states)
     return path, comparison, rows

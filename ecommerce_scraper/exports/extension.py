@@ -24,7 +24,7 @@ from sqlalchemy import Engine
 from twisted.internet.threads import deferToThread
 
 from .. import signals as project_signals
-from ..storage.db import database_url, open_database
+from ..storage.db import database_url, open_database, stores_products
 from .compare_export import matches_path, own_shop
 from .tree import write_crawl_exports, write_master
 from .upload import ExportUploader, master_files
@@ -50,8 +50,7 @@ class CrawlExports:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlExports:
         settings = crawler.settings
-        pipelines = settings.getdict("ITEM_PIPELINES")
-        storing = any(str(path).endswith("StoragePipeline") and order is not None for path, order in pipelines.items())
+        storing = stores_products(settings)
         if not settings.getbool("EXPORT_FILES", True) or not storing:
             raise NotConfigured
         extension = cls(crawler)

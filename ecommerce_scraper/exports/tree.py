@@ -262,12 +262,13 @@ def _write_comparison(
     exports_dir: str | os.PathLike[str],
     matches_file: str | os.PathLike[str] | None,
     own: OwnShop | None,
+    rematch: bool,
 ) -> tuple[Comparison | None, _Written | None]:
     """``compare.csv`` and the comparison the Compare sheet shows (``None`` on failure).
 
     A failure is logged once and gives neither: master.xlsx and index.html go on without them."""
     try:
-        path, comparison, rows = write_compare(engine, exports_dir, matches_file, own)
+        path, comparison, rows = write_compare(engine, exports_dir, matches_file, own, rematch=rematch)
     except Exception:
         logger.exception("could not match products across shops: compare.csv not written")
         return None, None
@@ -321,14 +322,17 @@ def write_master(
     exports_dir: str | os.PathLike[str],
     matches_file: str | os.PathLike[str] | None = None,
     own: OwnShop | None = None,
+    *,
+    rematch: bool = False,
 ) -> Path:
     """``exports/master.xlsx``: Summary, one sheet per shop (its latest finished crawl's
     products), All changes (each shop's last crawl's changes), Compare (when products of two
     shops or more are matched; with ``own``, the user's shop, Position and Most expensive too);
     with ``exports/compare.csv`` before it (``matches_file``: the manual controls, default
-    :func:`.compare_export.matches_path`), ``exports/index.html`` after."""
+    :func:`.compare_export.matches_path`; the stored groups brought up to date first, from scratch
+    with ``rematch``), ``exports/index.html`` after."""
     path = Path(exports_dir) / MASTER_NAME
-    comparison, compare_file = _write_comparison(engine, exports_dir, matches_file, own)
+    comparison, compare_file = _write_comparison(engine, exports_dir, matches_file, own, rematch)
     compare_sheets = _compare_sheets(comparison)
     with Session(engine) as session:
         last = _last_crawls(session)

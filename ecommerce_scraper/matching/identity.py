@@ -23,9 +23,11 @@ The identity:
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
 from ..ai.folding import fold
@@ -333,3 +335,54 @@ def identity_of(state: Mapping[str, Any]) -> ProductIdentity:
         weight_g=weight if weight is not None else parts.weight_g,
         length_m=length if length is not None else parts.length_m,
     )
+
+
+# --- the identity stored (match_units.identity) ----------------------------------------------
+
+
+@cache
+def _field_kinds() -> dict[str, str]:
+    """Each :class:`ProductIdentity` field's kind for JSON: ``decimal``, ``tuple`` or ``plain``."""
+    hints = typing.get_type_hints(ProductIdentity)
+    kinds = {}
+    for spec in fields(ProductIdentity):
+        hint = hints[spec.name]
+        args = typing.get_args(hint)
+        if hint is Decimal or Decimal in args:
+            kinds[spec.name] = "decimal"
+        elif typing.get_origin(hint) is tuple or any(typing.get_origin(arg) is tuple for arg in args):
+            kinds[spec.name] = "tuple"
+        else:
+            kinds[spec.name] = "plain"
+    return kinds
+
+
+def identity_fields() -> tuple[str, ...]:
+    """The names of :class:`ProductIdentity`'s fields (what a stored identity holds)."""
+    return tuple(_field_kinds())
+
+
+def identity_to_json(identity: ProductIdentity) -> dict[str, Any]:
+    """``identity`` as JSON-safe values (``Decimal`` as a string, tuples as lists)."""
+    out: dict[str, Any] = {}
+    for name, kind in _field_kinds().items():
+        value = getattr(identity, name)
+        if value is not None and kind == "decimal":
+            value = str(value)
+        elif value is not None and kind == "tuple":
+            value = list(value)
+        out[name] = value
+    return out
+
+
+def identity_from_json(data: Mapping[str, Any]) -> ProductIdentity:
+    """The identity :func:`identity_to_json` wrote (equal to the one it was given)."""
+    values: dict[str, Any] = {}
+    for name, kind in _field_kinds().items():
+        value = data.get(name)
+        if value is not None and kind == "decimal":
+            value = Decimal(value)
+        elif value is not None and kind == "tuple":
+            value = tuple(value)
+        values[name] = value
+    return ProductIdentity(**values)

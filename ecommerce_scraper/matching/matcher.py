@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -35,14 +36,18 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from .identity import ProductIdentity, ProductKey, identity_of
-from .units import expand, product_key_of, units_of
+from .identity import ProductIdentity, ProductKey
+from .units import identities_of
 
 #: A name link counts from this confidence on. With the same line words every kind of colour
 #: evidence passes, with or without both weights (the lowest: no colour on either side and one
 #: weight unknown, 0.9 × 0.95 = 0.855); lines that differ by one word pass only when long and
 #: otherwise certain (6 shared of 7: 0.857 × 1.0), never one word of three (Jaccard 0.67).
 MATCH_THRESHOLD = 0.85
+
+#: Changed whenever a change here or in :mod:`.identity` can change a result: the stored groups
+#: (:mod:`.store`) computed by another version are redone from scratch.
+MATCHER_VERSION = "1"
 
 #: How much a length may differ (relative to the smaller one) before two products are different.
 LENGTH_TOLERANCE = Decimal("0.10")
@@ -180,22 +185,28 @@ class _Grouping:
     def __init__(self, identities: Mapping[ProductKey, ProductIdentity], controls: MatchControls) -> None:
         self.identities = identities
         self.apart = controls.apart
+        #: only products met by a link get a cluster (most products of a catalog match nothing)
         self.cluster_of: dict[ProductKey, _Cluster] = {}
         self.joined: dict[ProductKey, Member] = {}
-        for key, identity in identities.items():
-            self.cluster_of[key] = _Cluster(
+
+    def _cluster(self, key: ProductKey) -> _Cluster:
+        cluster = self.cluster_of.get(key)
+        if cluster is None:
+            identity = self.identities[key]
+            cluster = self.cluster_of[key] = _Cluster(
                 keys={key},
                 sites={identity.site},
                 gtins={identity.gtin} if identity.gtin else set(),
                 weights={identity.weight_g} if identity.weight_g is not None else set(),
                 codes={identity.colour_code} if identity.colour_code else set(),
             )
+        return cluster
 
     def link(self, a: ProductKey, b: ProductKey, confidence: float, reason: Reason) -> None:
-        left, right = self.cluster_of[a], self.cluster_of[b]
+        left, right = self._cluster(a), self._cluster(b)
         if left is right or left.sites & right.sites:
             return
-        if any(frozenset({x, y}) in self.apart for x in left.keys for y in right.keys):
+        if self.apart and any(frozenset({x, y}) in self.apart for x in left.keys for y in right.keys):
             return
         if reason != "pinned":
             for mine, theirs in ((left.weights, right.weights), (left.codes, right.codes)):
@@ -295,6 +306,95 @@ def block_of(identity: ProductIdentity) -> tuple[str, str] | None:
     return (identity.brand, identity.colour or "")
 
 
+def fewest_shared_words(threshold: float) -> float:
+    """How many words two *different* lines must share to reach ``threshold`` by name: with ``k``
+    shared, their Jaccard is at most ``k / (k + 1)``. A line of fewer words links only to the same line."""
+    floor = threshold - 0.0001  # confidences are rounded to 4 places
+    if floor <= 0:
+        return 0
+    if floor >= 1:
+        return math.inf
+    return math.ceil(floor / (1 - floor) - 1e-9)
+
+
+def name_block(identity: ProductIdentity, threshold: float) -> tuple[str, str, str] | None:
+    """A finer block that still holds every unit a name link may join ``identity`` to: its block
+    (:func:`block_of`), then its line when the line is shorter than :func:`fewest_shared_words`
+    (it can only meet the same line), else ``*`` (long lines meet long lines). ``None``: no brand."""
+    block = block_of(identity)
+    if block is None:
+        return None
+    words = set(identity.line)
+    return (*block, " ".join(sorted(words)) if len(words) < fewest_shared_words(threshold) else "*")
+
+
+class NameIndex:
+    """Who a name link may join a unit to, over a map of identities: by block, then by line word.
+
+    Re-matching follows these links, not whole blocks: a block without colour (needles, yarns whose
+    colour is not written) holds thousands. For a unit with ``n`` line words, any other of Jaccard
+    ``>= t`` shares one of its ``n - ceil(t n) + 1`` rarest words (pigeonhole), so only the units
+    holding those words are compared: exact, and about as costly as the few units found.
+    """
+
+    def __init__(self, identities: Mapping[ProductKey, ProductIdentity] | None = None) -> None:
+        self.identities: dict[ProductKey, ProductIdentity] = {}
+        self.blocks: dict[tuple[str, str], list[ProductKey]] = defaultdict(list)
+        #: block -> word -> keys, made for a block when it is first asked about (most never are)
+        self.words: dict[tuple[str, str], dict[str, list[ProductKey]]] = {}
+        for identity in (identities or {}).values():
+            self.add(identity)
+
+    def add(self, identity: ProductIdentity) -> None:
+        """Index one more unit (a unit is added once)."""
+        self.identities[identity.key] = identity
+        block = block_of(identity)
+        if block is None:
+            return
+        self.blocks[block].append(identity.key)
+        holders = self.words.get(block)
+        if holders is not None:
+            for word in set(identity.line):
+                holders[word].append(identity.key)
+
+    def _holders(self, block: tuple[str, str]) -> dict[str, list[ProductKey]]:
+        holders = self.words.get(block)
+        if holders is None:
+            holders = self.words[block] = defaultdict(list)
+            for key in self.blocks.get(block, ()):
+                for word in set(self.identities[key].line):
+                    holders[word].append(key)
+        return holders
+
+    def neighbours(self, identity: ProductIdentity, threshold: float = MATCH_THRESHOLD) -> list[ProductKey]:
+        """Keys of another shop's units ``identity`` reaches ``threshold`` with by name."""
+        block = block_of(identity)
+        holders = self._holders(block) if block is not None else None
+        if not holders or not identity.line:
+            return []  # no line words: a Jaccard of 0, never a name link
+        words = sorted(set(identity.line), key=lambda word: (len(holders.get(word, ())), word))
+        overlap = max(1, math.ceil((threshold - 0.0001) * len(words) - 1e-9))  # rounded confidences
+        if threshold <= 0:
+            overlap = 1
+            words = list(holders)
+        candidates: set[ProductKey] = set()
+        for word in words[: len(words) - overlap + 1]:
+            candidates.update(holders.get(word, ()))
+        mine, floor = set(identity.line), threshold - 0.0001
+        found = []
+        for key in candidates:
+            other = self.identities[key]
+            if other.site == identity.site:
+                continue
+            shared = len(mine.intersection(other.line))  # the Jaccard first: most candidates stop here
+            if (
+                shared / (len(mine) + len(set(other.line)) - shared) >= floor
+                and name_confidence(identity, other) >= threshold
+            ):
+                found.append(key)
+        return found
+
+
 def _name_links(
     by_key: Mapping[ProductKey, ProductIdentity], threshold: float
 ) -> list[tuple[float, ProductKey, ProductKey]]:
@@ -305,91 +405,66 @@ def _name_links(
             blocks[block].append(identity)
     links = []
     for members in blocks.values():
-        for index, a in enumerate(members):
-            for b in members[index + 1 :]:
-                if a.site == b.site:
-                    continue
-                confidence = name_confidence(a, b)
-                if confidence >= threshold:
-                    links.append((confidence, a.key, b.key))
+        for i, j in _candidate_pairs(members, threshold):
+            a, b = members[i], members[j]
+            if a.site == b.site:
+                continue
+            confidence = name_confidence(a, b)
+            if confidence >= threshold:
+                links.append((confidence, a.key, b.key))
     links.sort(key=lambda link: (-link[0], link[1], link[2]))
     return links
+
+
+def _candidate_pairs(members: list[ProductIdentity], threshold: float) -> Iterable[tuple[int, int]]:
+    """Index pairs ``(i, j)``, ``i < j``, of a block that may reach ``threshold``: every pair whose
+    line words have a Jaccard similarity of at least ``threshold`` (a confidence never exceeds it).
+
+    A block can hold thousands (needles of one brand have no colour), so not every pair is tried:
+    members are gathered by line; lines meet by the prefix filter of set-similarity joins (with
+    each line's words rarest first, two lines of Jaccard >= t share a word among the first
+    ``n - ceil(t n) + 1`` of each, ``n`` its word count), and only lines whose Jaccard reaches the
+    threshold give their members' pairs. Exact: no pair that could link is left out.
+    """
+    if threshold <= 0 or len(members) < 16:  # small blocks: every pair is cheaper than the index
+        return ((i, j) for i in range(len(members)) for j in range(i + 1, len(members)))
+    floor = threshold - 0.0001  # confidences are rounded to 4 places: a Jaccard just below counts
+    by_line: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for index, identity in enumerate(members):
+        if identity.line:
+            by_line[identity.line].append(index)
+    lines = list(by_line)
+    frequency: dict[str, int] = defaultdict(int)
+    for line in lines:
+        for word in set(line):
+            frequency[word] += 1
+    holders: dict[str, list[int]] = defaultdict(list)
+    for number, line in enumerate(lines):
+        words = sorted(set(line), key=lambda word: (frequency[word], word))
+        overlap = max(1, math.ceil(floor * len(words) - 1e-9))
+        for word in words[: len(words) - overlap + 1]:
+            holders[word].append(number)
+    line_pairs = {(number, number) for number in range(len(lines))}
+    for numbers in holders.values():
+        for position, first in enumerate(numbers):
+            for second in numbers[position + 1 :]:
+                if _jaccard(lines[first], lines[second]) >= floor:
+                    line_pairs.add((first, second))
+    pairs: set[tuple[int, int]] = set()
+    for first, second in line_pairs:
+        for i in by_line[lines[first]]:
+            for j in by_line[lines[second]]:
+                if i != j:
+                    pairs.add((i, j) if i < j else (j, i))
+    return sorted(pairs)
 
 
 def match_products(
     states: Iterable[Mapping[str, Any]], controls: MatchControls | None = None, *, threshold: float = MATCH_THRESHOLD
 ) -> list[MatchGroup]:
-    """Group stored product states: each one's units (:func:`~.units.units_of`: a page's colour
-    variants one by one), :func:`~.identity.identity_of` each, then :func:`match_identities`.
-    The groups' keys are unit keys (:func:`~.units.unit_key`)."""
-    return match_identities((identity_of(unit) for unit in expand(states)), controls, threshold=threshold)
-
-
-def rematch(
-    groups: Iterable[MatchGroup],
-    identities: Mapping[ProductKey, ProductIdentity],
-    changed: Iterable[Mapping[str, Any]],
-    controls: MatchControls | None = None,
-    *,
-    threshold: float = MATCH_THRESHOLD,
-) -> tuple[list[MatchGroup], dict[ProductKey, ProductIdentity]]:
-    """Groups again after ``changed`` (new or changed product states), touching only what they reach.
-
-    ``groups`` and ``identities`` are the previous result and every unit's identity (keys are
-    unit keys, :mod:`.units`). The changed products' units and their identities are recomputed (a
-    variant a changed product no longer has is dropped from the identities and its group
-    re-grouped); the units re-grouped are those in the blocks
-    (:func:`block_of`) or GTINs of a changed product, old or new, in a group with one of them, or
-    pinned to one, repeated until nothing more is reached. Every other group is kept as it was.
-    Returns the groups and the updated identities. Removed products are not handled here (drop
-    them from ``identities`` and pass their group's other members as changed). One difference from
-    a full :func:`match_identities` is possible: two groups with the same identity key (kept apart
-    by hand) get their ``match_id`` disambiguated only when both are re-grouped together.
-    """
-    controls = controls or MatchControls()
-    old = dict(identities)
-    updated = dict(identities)
-    touched: set[ProductKey] = set()
-    units_by_product: dict[ProductKey, set[ProductKey]] = defaultdict(set)
-    for key in identities:
-        units_by_product[product_key_of(key)].add(key)
-    for state in changed:
-        identities_now = {identity.key: identity for identity in map(identity_of, units_of(state))}
-        for key in units_by_product[(str(state["site"]), str(state["product_id"]))] - identities_now.keys():
-            del updated[key]  # a variant the product no longer has
-            touched.add(key)
-        updated.update(identities_now)
-        touched.update(identities_now)
-    previous = list(groups)
-    group_of = {key: group for group in previous for key in group.keys}
-    blocks, gtins = defaultdict(set), defaultdict(set)
-    for key, identity in updated.items():
-        blocks[block_of(identity)].add(key)
-        if identity.gtin:
-            gtins[identity.gtin].add(key)
-    pinned: dict[ProductKey, set[ProductKey]] = defaultdict(set)
-    for pair in controls.pins:
-        a, b = tuple(pair)
-        pinned[a].add(b)
-        pinned[b].add(a)
-    affected: set[ProductKey] = set()
-    queue = list(touched)
-    while queue:
-        key = queue.pop()
-        if key in affected:
-            continue
-        affected.add(key)
-        reached: set[ProductKey] = set(pinned.get(key, ()))
-        if key in group_of:
-            reached.update(group_of[key].keys)
-        for identity in (old.get(key), updated.get(key)):
-            if identity is None:
-                continue
-            if (block := block_of(identity)) is not None:
-                reached.update(blocks[block])
-            if identity.gtin:
-                reached.update(gtins[identity.gtin])
-        queue.extend(reached - affected)
-    kept = [group for group in previous if not affected.intersection(group.keys)]
-    redone = match_identities((updated[key] for key in affected if key in updated), controls, threshold=threshold)
-    return sorted([*kept, *redone], key=lambda group: (group.match_id, group.keys)), updated
+    """Group stored product states: each one's units and their identities (:func:`~.units.identities_of`:
+    a page's colour variants one by one), then :func:`match_identities`. The groups' keys are unit
+    keys (:func:`~.units.unit_key`)."""
+    return match_identities(
+        (identity for state in states for identity in identities_of(state)), controls, threshold=threshold
+    )

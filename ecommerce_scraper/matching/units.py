@@ -28,7 +28,7 @@ from ..ai.field_readers import colour_value
 from ..ai.folding import fold
 from ..ai.rules import extract_rules
 from ..ai.vocabulary import GRAMS, METRES, MM_RANGE
-from .identity import ProductKey
+from .identity import ProductIdentity, ProductKey, identity_of
 
 #: Between the product id and the variant in a unit's key.
 VARIANT_SEPARATOR = "#"
@@ -131,3 +131,10 @@ def expand(states: Iterable[Mapping[str, Any]]) -> Iterator[dict[str, Any]]:
     """Every state's units, in order."""
     for state in states:
         yield from units_of(state)
+
+
+def identities_of(state: Mapping[str, Any]) -> list[ProductIdentity]:
+    """The units one stored product state is matched as, each with its identity: the one step from
+    a state to what is matched, for everything that matches stored states
+    (:func:`~.matcher.match_products`, :mod:`.rematch`, the persisted groups of :mod:`.sync`)."""
+    return [identity_of(unit) for unit in units_of(state)]

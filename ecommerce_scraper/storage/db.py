@@ -109,6 +109,13 @@ def database_url(settings_or_env: Mapping[str, Any] | None = None) -> str:
     return f"sqlite:///{(exports_dir / SQLITE_FILENAME).as_posix()}"
 
 
+def stores_products(settings: Any) -> bool:
+    """Whether the crawl's item pipelines include the storage (an extension reading the database
+    after each crawl has nothing to read otherwise)."""
+    pipelines = settings.getdict("ITEM_PIPELINES")
+    return any(str(path).endswith("StoragePipeline") and order is not None for path, order in pipelines.items())
+
+
 def mask_url(url: str | URL) -> str:
     """The URL with its password replaced by ``***``: the only form of a URL we log or raise."""
     try:

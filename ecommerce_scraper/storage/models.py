@@ -11,6 +11,9 @@
 - ``ai_extractions``: the AI extraction cache (one answer per model, prompt and product text).
 - ``page_outcomes``: the product pages a crawl could not read, or found gone: the evidence a
   removal rests on, and what keeps an unread product's state.
+- ``match_units``, ``match_members``, ``match_state``: the same product across shops, persisted
+  (:mod:`ecommerce_scraper.matching.store`): each unit's identity, the current match groups, and
+  what they were computed with.
 
 Money is ``Numeric`` (``Decimal`` in Python). Full product states are JSON with prices as
 decimal strings, so nothing passes through a float.
@@ -22,7 +25,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, DateTime, Float, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -181,3 +184,58 @@ class PageOutcome(Base):
     outcome: Mapped[str] = mapped_column(String(10))
     cause: Mapped[str] = mapped_column(String(100))
     product_id: Mapped[str | None] = mapped_column(String(255))  # the known product the fetch checked
+
+
+class MatchUnit(Base):
+    """A unit of matching (today one per product; the matcher's key is kept opaque, as JSON) and
+    its identity as the matcher computed it, so an unchanged product is never read again.
+
+    ``stamp`` says which stored state the identity was computed from (the product's fingerprint
+    and its AI attributes): a product whose stamp differs is re-read and re-matched.
+    """
+
+    __tablename__ = "match_units"
+    __table_args__ = (Index("ix_match_units_site_product", "site", "product_id"),)
+
+    unit_key: Mapped[str] = mapped_column(String(600), primary_key=True)
+    site: Mapped[str] = mapped_column(String(100))
+    product_id: Mapped[str] = mapped_column(String(255))
+    stamp: Mapped[str] = mapped_column(String(64))
+    identity: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    #: what the matcher compares by name within (brand, colour and, for a short line, the line; as
+    #: JSON) and the valid GTIN: an incremental matching reads only units sharing them with a changed one
+    name_block: Mapped[str | None] = mapped_column(String(700), index=True)
+    gtin: Mapped[str | None] = mapped_column(String(14), index=True)
+
+
+class MatchMember(Base):
+    """A unit in a match group (a unit is in one group at most), with what put it there."""
+
+    __tablename__ = "match_members"
+
+    unit_key: Mapped[str] = mapped_column(String(600), primary_key=True)
+    match_id: Mapped[str] = mapped_column(String(32), index=True)
+    confidence: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(String(20))
+    #: a hash of what the group is (its identity key): groups of one key get their match_id together
+    group_key: Mapped[str] = mapped_column(String(40), index=True)
+
+
+class MatchState(Base):
+    """The one row (``id`` 1, made by the migration) saying what the stored groups were computed
+    with: a result computed with another controls file, matcher or threshold is redone from scratch.
+
+    ``generation`` grows with each write: a writer that read generation N writes only while it is
+    still N (two processes matching at once never interleave their results).
+    """
+
+    __tablename__ = "match_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    computed_with: Mapped[str | None] = mapped_column(String(64))  # sha256 of all of the below
+    controls_sha256: Mapped[str | None] = mapped_column(String(64))  # the controls file's content
+    matcher_version: Mapped[str | None] = mapped_column(String(20))
+    threshold: Mapped[float | None] = mapped_column(Float)
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    full_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # the last match from scratch
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,84 @@
+"""Matching after each stored crawl: a Scrapy extension on the storage's ``crawl_stored``.
+
+When the storage has closed a shop's crawl it sends
+:data:`~ecommerce_scraper.signals.crawl_stored`; this extension then brings the stored match groups
+up to date for that shop's new, changed and removed products (:func:`.sync.sync_matches` with
+``sites=[site]``; from scratch when the controls file or the matcher changed), in a thread: the
+reactor never waits on the database or on the matching. The handler returns once it is done, so
+the master workbook written at the process's end (:mod:`..exports.extension`) reads groups that
+include this crawl. A failure is logged once and costs only the matching: the crawl is stored,
+and the exports bring the groups up to date again before they read them.
+
+Stats: ``matching/<site>/mode`` (``full``, ``incremental``, ``unchanged``),
+``matching/<site>/seconds``, ``matching/<site>/units_changed``; ``matching/failed`` on a failure.
+
+Off (``NotConfigured``) with ``MATCHING_AFTER_CRAWL = False`` or without the storage pipeline.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import maybe_deferred_to_future
+from sqlalchemy import Engine
+from twisted.internet.threads import deferToThread
+
+from .. import signals as project_signals
+from ..exports.compare_export import matches_path
+from ..storage.db import database_url, open_database, stores_products
+from .sync import sync_matches
+
+logger = logging.getLogger(__name__)
+
+
+class CrawlMatching:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.url = database_url(crawler.settings)
+        self.matches_file = matches_path(crawler.settings)
+        self.lock = threading.Lock()
+        self._engine: Engine | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlMatching:
+        settings = crawler.settings
+        storing = stores_products(settings)
+        if not settings.getbool("MATCHING_AFTER_CRAWL", True) or not storing:
+            raise NotConfigured
+        extension = cls(crawler)
+        crawler.signals.connect(extension.crawl_stored, signal=project_signals.crawl_stored)
+        crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
+        return extension
+
+    def engine(self) -> Engine:
+        with self.lock:
+            if self._engine is None:
+                self._engine = open_database(self.url)
+            return self._engine
+
+    async def crawl_stored(self, site: str, crawl_id: str) -> None:
+        """Match the crawl's changed products, in a thread; a failure is logged, never raised."""
+        await maybe_deferred_to_future(deferToThread(self.match, site, crawl_id))
+
+    def match(self, site: str, crawl_id: str) -> None:
+        stats = self.crawler.stats
+        try:
+            run = sync_matches(self.engine(), self.matches_file, sites=[site])
+        except Exception as exc:
+            stats.inc_value("matching/failed")
+            logger.error("%s crawl %s: matching across shops failed: %s", site, crawl_id, exc)
+            return
+        stats.set_value(f"matching/{site}/mode", run.mode)
+        stats.set_value(f"matching/{site}/seconds", round(run.seconds, 3))
+        stats.set_value(f"matching/{site}/units_changed", run.units_changed)
+        logger.info("%s crawl %s: %s", site, crawl_id, run.describe())
+
+    def engine_stopped(self) -> None:
+        with self.lock:
+            if self._engine is not None:
+                self._engine.dispose()
+                self._engine = None
