@@ -166,7 +166,7 @@ def write_states(writer: CrawlWriter, bulk: BulkWriter, by_id: dict[str, dict[st
             continue
         state = {**state, "fingerprint": fp}
         data = json.dumps(state)  # once, for the product row and its snapshot
-        products.append(_product_values(site, crawl_id, state, fp, data, now))
+        products.append(product_values(site, crawl_id, state, fp, data, now))
         if changed:
             scraped_at = _parse_time(state.get("scraped_at")) or now
             snapshots.append((site, product_id, crawl_id, fp, data, scraped_at))
@@ -288,7 +288,7 @@ def _take_back(
     return taken_back, {product_id: dict(data) for product_id, data in rows}
 
 
-def _product_values(
+def product_values(
     site: str, crawl_id: str, state: dict[str, Any], fp: str, data: str, now: datetime
 ) -> tuple[Any, ...]:
     """A ``products`` row, in :data:`PRODUCT_COLUMNS` order."""
