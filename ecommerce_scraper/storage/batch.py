@@ -172,11 +172,9 @@ def write_states(writer: CrawlWriter, bulk: BulkWriter, by_id: dict[str, dict[st
             snapshots.append((site, product_id, crawl_id, fp, data, scraped_at))
         changes += [change_values(site, crawl_id, record, state, now) for record in records]
 
-    # Products the database doesn't know need no upsert (no other writer adds this shop's products).
-    fresh = [row for row in products if row[1] not in known]
-    bulk.insert(Product.__table__, PRODUCT_COLUMNS, fresh)
-    again = [row for row in products if row[1] in known]
-    bulk.upsert(Product.__table__, PRODUCT_COLUMNS, again, ("site", "product_id"), PRODUCT_UPDATED)
+    # An upsert even for products the batch's read found unknown: a crawl of the same shop left
+    # running elsewhere may add them meanwhile, and then both must go on.
+    bulk.upsert(Product.__table__, PRODUCT_COLUMNS, products, ("site", "product_id"), PRODUCT_UPDATED)
     if unchanged:
         connection.execute(
             update(Product)
