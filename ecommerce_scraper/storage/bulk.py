@@ -4,10 +4,11 @@ and :class:`BulkWriter`, which writes a batch's rows table by table in one round
 How a batch's rows reach each database (one transaction per batch, the caller's):
 
 - PostgreSQL: ``COPY … FROM STDIN`` (psycopg 3's ``cursor.copy``, ``write_row``, which escapes
-  NULLs, tabs, newlines and backslashes itself). Plain inserts (snapshots, changes) are copied
-  straight into their table; upserts (products, crawl_products) are copied into a temporary table
-  of the connection (created once per connection, ``ON COMMIT DELETE ROWS``), then moved with one
-  ``INSERT … SELECT … ON CONFLICT … DO UPDATE``.
+  NULLs, tabs, newlines and backslashes itself). Plain inserts are copied straight into their
+  table; upserts are copied into a temporary table of the connection (created once per
+  connection, ``ON COMMIT DELETE ROWS``), then moved with one
+  ``INSERT … SELECT … ON CONFLICT … DO UPDATE``. A driver error inside ``COPY`` is raised as
+  SQLAlchemy's, like every other statement's.
 - SQLite: one ``executemany`` per table on the driver's cursor, values converted by SQLAlchemy's
   own bind processors, so every value is stored as the ORM stores it (money as SQLAlchemy's
   SQLite ``Numeric`` does, times in its ``DateTime`` format).

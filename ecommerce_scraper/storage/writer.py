@@ -13,8 +13,9 @@ on evidence: a known product the crawl did not see is removed when its page answ
 fetches it first. A crawl that found no product at all is ``failed`` (with why: the shop could
 not be reached, or nothing was found at its address).
 
-The verdict at close is :mod:`.closing`'s, the evidence rule :mod:`.removals`'; the dialect's
-upsert and the chunking are shared from :mod:`.bulk`.
+A batch's reads, diff and rows are :mod:`.batch`'s (a fixed number of statements per batch),
+written by :class:`.bulk.BulkWriter` (``COPY`` on PostgreSQL, ``executemany`` on SQLite). The
+verdict at close is :mod:`.closing`'s, the evidence rule :mod:`.removals`'.
 """
 
 from __future__ import annotations
