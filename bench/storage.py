@@ -179,10 +179,11 @@ class ServerCpu:
     def resume(self) -> None:
         self.started = self._now()
 
-    def seconds(self) -> float | None:
+    def seconds(self, resumed: bool = True) -> float | None:
         if not self.readable:
             return None
-        self.pause()
+        if resumed:
+            self.pause()
         return self.total
 
 
@@ -223,6 +224,7 @@ def run_raw(url: str, paths: list[Path]) -> dict[str, Any]:
         table.create(engine)
         seconds = cpu = 0.0
         rows_written = 0
+        server = ServerCpu(engine)
         for batch in iter_chunks(read_states(paths, 1), BATCH_SIZE):
             now = datetime.now(UTC)
             rows = [
@@ -231,13 +233,20 @@ def run_raw(url: str, paths: list[Path]) -> dict[str, Any]:
                 else (SITE, s["product_id"], s["fingerprint"])
                 for s in batch
             ]
+            server.resume()
             started, cpu_started = time.perf_counter(), time.process_time()
             with engine.begin() as connection:
                 BulkWriter(connection).insert(table, [c.name for c in table.c], rows)
             seconds += time.perf_counter() - started
             cpu += time.process_time() - cpu_started
+            server.pause()
             rows_written += len(rows)
-        figures[table.name] = {"rows": rows_written, "seconds": seconds, "cpu_seconds": cpu}
+        figures[table.name] = {
+            "rows": rows_written,
+            "seconds": seconds,
+            "cpu_seconds": cpu,
+            "server_cpu_seconds": server.seconds(resumed=False),
+        }
         table.drop(engine)
     engine.dispose()
     return figures
@@ -371,7 +380,7 @@ def bench_database(
             f = raw[table]
             print(
                 f"  {label:11s} {'raw ' + how + ', ' + what:43s} {f['seconds']:8.1f} {f['rows'] / f['seconds']:8.0f}"
-                f"   (no index, a transaction per {BATCH_SIZE}; CPU {f['cpu_seconds']:.1f} s here; load {raw['load']})",
+                f"   (no index, a transaction per {BATCH_SIZE}; CPU s {_cpu(f)}; load {raw['load']})",
                 flush=True,
             )
     analyzed = [f["analyze_seconds"] for f in rows if f["analyze_seconds"] is not None]
@@ -406,8 +415,8 @@ def _row(label: str, crawl_label: str, f: Figures) -> str:
 def _cpu(f: Figures) -> str:
     """CPU seconds of the write_batch calls: this process, plus the server's backend when known."""
     if f.get("server_cpu_seconds") is None:
-        return f"{f['cpu_seconds']:.1f}"
-    return f"{f['cpu_seconds']:.1f}+{f['server_cpu_seconds']:.1f}"
+        return f"{f['cpu_seconds']:.2f}"
+    return f"{f['cpu_seconds']:.2f}+{f['server_cpu_seconds']:.2f}"
 
 
 def main(products: int = 100_000) -> None:
