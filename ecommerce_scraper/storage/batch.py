@@ -6,7 +6,8 @@
    diff), seen already in this crawl (completeness), new derived attributes.
 2. Products seen already in this crawl and more complete now are *redone*: their changes and
    snapshots of this crawl are taken back and their changes diffed again against the state before
-   this crawl; three statements for the whole batch, whatever the number of redone products.
+   this crawl; four statements for the whole batch (the change types taken back, two deletes, the
+   states before the crawl), whatever the number of redone products.
 3. The diff is computed in Python (:func:`~.diff.diff_states`), product by product, as always.
 4. Rows go out through :class:`~.bulk.BulkWriter`: ``COPY`` on PostgreSQL, ``executemany`` on
    SQLite. Unchanged products cost one ``UPDATE`` of ``last_seen`` for the whole batch.
