@@ -143,13 +143,36 @@ class BulkWriter:
     # --- SQLite -----------------------------------------------------------------------
 
     def _executemany(self, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]], tail: str) -> None:
-        convert = _bind_processors(self.connection, table, columns)
-        if any(convert):
-            pairs = list(enumerate(convert))
-            rows = [tuple(f(row[i]) if f else row[i] for i, f in pairs) for row in rows]
+        processors = enumerate(_bind_processors(self.connection, table, columns))
+        converted = [(i, _memoized(f)) for i, f in processors if f]
+        if converted:
+            rows = [_converted(row, converted) for row in rows]
         marks = ", ".join("?" * len(columns))
         sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks}){tail}"  # noqa: S608
         self.connection.exec_driver_sql(sql, list(rows))
+
+
+def _memoized(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``convert`` remembering its answers for one batch: most times in a batch are the same moment."""
+    answers: dict[Any, Any] = {}
+
+    def remembered(value: Any) -> Any:
+        try:
+            return answers[value]
+        except KeyError:
+            answers[value] = answer = convert(value)
+            return answer
+        except TypeError:  # unhashable
+            return convert(value)
+
+    return remembered
+
+
+def _converted(row: tuple[Any, ...], converted: list[tuple[int, Callable[[Any], Any]]]) -> tuple[Any, ...]:
+    values = list(row)
+    for i, convert in converted:
+        values[i] = convert(values[i])
+    return tuple(values)
 
 
 def _bind_processors(connection: Connection, table: Table, columns: Sequence[str]) -> list[Callable[[Any], Any] | None]:
