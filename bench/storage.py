@@ -44,7 +44,7 @@ from pathlib import Path
 from queue import Queue
 from typing import Any
 
-from sqlalchemy import Column, Engine, MetaData, String, Table, create_engine, event, text
+from sqlalchemy import Column, Engine, MetaData, String, Table, create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ecommerce_scraper.storage.batch import PRODUCT_COLUMNS, product_values
@@ -62,6 +62,7 @@ from .catalog import (
     read_states,
     write_states,
 )
+from .cpu import ServerCpu, load_average
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -131,7 +132,7 @@ def run_crawl(url: str, crawl: int, paths: list[Path]) -> dict[str, Any]:
         "write_seconds": sum(batch_seconds),
         "cpu_seconds": cpu_seconds,
         "server_cpu_seconds": server_seconds,
-        "load": _load(),
+        "load": load_average(),
         "batch_mean": statistics.fmean(batch_seconds),
         "batch_max": max(batch_seconds),
         "finish_seconds": finish_seconds,
@@ -140,58 +141,6 @@ def run_crawl(url: str, crawl: int, paths: list[Path]) -> dict[str, Any]:
         "base_rss_mb": base_rss_mb,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
-
-
-class ServerCpu:
-    """CPU seconds the PostgreSQL server's backends of ``engine`` spent (read from /proc: the
-    server runs on this machine), from now on, without the pauses; ``None`` elsewhere."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.backends: set[int] = set()
-        self.started: dict[int, float] = {}
-        self.total = 0.0
-        self.readable = engine.dialect.name == "postgresql" and Path("/proc/self/stat").exists()
-        if self.readable:
-            event.listen(engine, "checkout", self._checkout)
-        self.resume()
-
-    def _checkout(self, dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-        pid = dbapi_connection.info.backend_pid
-        if pid not in self.backends:
-            self.backends.add(pid)
-            self.started.update(self._now({pid}))
-
-    def _now(self, backends: set[int] | None = None) -> dict[int, float]:
-        ticks = os.sysconf("SC_CLK_TCK")
-        used = {}
-        for pid in self.backends if backends is None else backends:
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue  # the backend is gone (its connection closed)
-            used[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
-        return used
-
-    def pause(self) -> None:
-        now = self._now()
-        self.total += sum(now[pid] - self.started.get(pid, 0.0) for pid in now)
-
-    def resume(self) -> None:
-        self.started = self._now()
-
-    def seconds(self, resumed: bool = True) -> float | None:
-        if not self.readable:
-            return None
-        if resumed:
-            self.pause()
-        return self.total
-
-
-def _load() -> str:
-    try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    except OSError:
-        return "?"
 
 
 def _autovacuum_off(engine: Engine) -> bool:
@@ -219,7 +168,7 @@ def run_raw(url: str, paths: list[Path]) -> dict[str, Any]:
     engine = open_database(url)
     wide = Table("bench_raw_products", MetaData(), *(Column(c, Product.__table__.c[c].type) for c in PRODUCT_COLUMNS))
     narrow = Table("bench_raw_narrow", MetaData(), *(Column(c, String(64)) for c in ("site", "product_id", "fp")))
-    figures: dict[str, Any] = {"load": _load()}
+    figures: dict[str, Any] = {"load": load_average()}
     for table in (wide, narrow) if engine.dialect.name == "postgresql" else (wide,):
         table.create(engine)
         seconds = cpu = 0.0
