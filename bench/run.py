@@ -8,8 +8,10 @@
 3. The fault run (``bench/faults.py``): a 2,000-product shop with every demo fault on, through
    a live proxy, one banned early and a dead one, crawled twice the same day: products captured,
    duplicates, false removals, unverified, false changes, retries, bans, seconds.
-4. Storage (``bench/storage.py``), then exports (``bench/exports.py``): full.csv and the workbook
-   for 10,000 and 100,000 products, seconds, rows/s, CPU seconds and peak RSS, next to issue 16's figures.
+4. Storage (``bench/storage.py``: rows/s and CPU seconds per crawl on SQLite and PostgreSQL, beside
+   a raw ``COPY``/``executemany`` of the same rows and issue 16's goals), then exports
+   (``bench/exports.py``): full.csv and the workbook for 10,000 and 100,000 products, seconds,
+   rows/s, CPU seconds and peak RSS, next to issue 16's figures.
 5. Matching across shops (``bench/matching.py``): a 100,000-product, 7-shop database matched from
    scratch, then incrementally after a crawl that changed 2% of one shop, next to issue 15's goals.
 6. Scrapyd nodes (``bench/nodes.py``, alone: ``make bench-nodes``): the seven demo shops, crawled

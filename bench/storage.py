@@ -8,7 +8,13 @@
    ``new`` changes), a second with nothing changed (only ``last_seen`` updates), a third with 5%
    of the products changed (prices, stock, variants: the diff against the previous state).
 2. Each crawl runs in its own subprocess, so its peak RSS (``ru_maxrss``) is that crawl's alone.
-3. What a crawl's reactor pays: the per-item work it does itself (the dedup pipeline's
+3. Beside them, in the same run, the floor: the catalog's first-crawl product rows (the same 16
+   columns and JSON states) written raw into a scratch table without indexes, by ``COPY`` on
+   PostgreSQL and one ``executemany`` per batch on SQLite; and on PostgreSQL ``COPY`` of narrow
+   rows (three short text columns), the figure issue 16 quotes (about 300,000 rows/s).
+   Each crawl also prints its CPU seconds (the writing process, plus on PostgreSQL the server's
+   backend), steadier than wall time on a shared machine, and the load average when it ran.
+4. What a crawl's reactor pays: the per-item work it does itself (the dedup pipeline's
    fingerprint and completeness, ``to_state``), and how late a 5 ms timer in the main thread
    fires while another thread writes batches (the pipeline's ``deferToThread``): the writes
    themselves never run on the reactor, but they hold the GIL while in Python code.
@@ -33,14 +39,18 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from queue import Queue
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Column, Engine, MetaData, String, Table, create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from ecommerce_scraper.storage.batch import PRODUCT_COLUMNS, product_values
+from ecommerce_scraper.storage.bulk import BulkWriter
 from ecommerce_scraper.storage.db import DatabaseError, mask_url, open_database
+from ecommerce_scraper.storage.models import Product
 from ecommerce_scraper.storage.state import fingerprint_and_completeness, to_state
 from ecommerce_scraper.storage.writer import CrawlWriter, iter_chunks
 
@@ -52,6 +62,7 @@ from .catalog import (
     read_states,
     write_states,
 )
+from .cpu import ServerCpu, load_average
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,6 +70,9 @@ BATCH_SIZE = 500  # STORAGE_BATCH_SIZE's default
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 STALL_PRODUCTS = 3_000  # products written by a worker thread while the main thread ticks
 STALL_TICK_S = 0.005
+
+#: issue 16's goals, rows/s: (database, crawl) -> goal
+GOALS: dict[tuple[str, int], int] = {("PG", 1): 30_000, ("PG", 2): 50_000, ("SQLite", 1): 20_000, ("SQLite", 2): 20_000}
 
 #: crawl number -> its label
 CRAWLS: dict[int, str] = {
@@ -93,14 +107,19 @@ def run_crawl(url: str, crawl: int, paths: list[Path]) -> dict[str, Any]:
     stand_in_for_autovacuum = _autovacuum_off(engine)
     batch_seconds: list[float] = []
     products = changes = 0
-    analyze_seconds = 0.0
+    analyze_seconds = cpu_seconds = 0.0
+    server = ServerCpu(engine)
     for batch in iter_chunks(read_states(paths, crawl), BATCH_SIZE):
         products += len(batch)
-        batch_started = time.perf_counter()
+        batch_started, cpu_started = time.perf_counter(), time.process_time()
         changes += writer.write_batch(batch)
+        cpu_seconds += time.process_time() - cpu_started
         batch_seconds.append(time.perf_counter() - batch_started)
         if stand_in_for_autovacuum and len(batch_seconds) == 1:
+            server.pause()
             analyze_seconds = _analyze(engine)
+            server.resume()
+    server_seconds = server.seconds()
     finish_started = time.perf_counter()
     outcome = writer.finish("finished", {"response_received_count": products})
     finish_seconds = time.perf_counter() - finish_started
@@ -111,6 +130,9 @@ def run_crawl(url: str, crawl: int, paths: list[Path]) -> dict[str, Any]:
         "changes": changes,
         "status": outcome.status,
         "write_seconds": sum(batch_seconds),
+        "cpu_seconds": cpu_seconds,
+        "server_cpu_seconds": server_seconds,
+        "load": load_average(),
         "batch_mean": statistics.fmean(batch_seconds),
         "batch_max": max(batch_seconds),
         "finish_seconds": finish_seconds,
@@ -136,6 +158,47 @@ def _analyze(engine: Engine) -> float:
         connection.execute(text("ANALYZE products, snapshots, changes"))
         connection.commit()
     return time.perf_counter() - started
+
+
+def run_raw(url: str, paths: list[Path]) -> dict[str, Any]:
+    """The floor: the first crawl's product rows written raw (``COPY`` on PostgreSQL, ``executemany``
+    on SQLite, the writer's own :class:`~ecommerce_scraper.storage.bulk.BulkWriter`) into a scratch
+    table without indexes, a transaction per batch; on PostgreSQL also narrow rows. Rows are
+    built before each batch's clock starts."""
+    engine = open_database(url)
+    wide = Table("bench_raw_products", MetaData(), *(Column(c, Product.__table__.c[c].type) for c in PRODUCT_COLUMNS))
+    narrow = Table("bench_raw_narrow", MetaData(), *(Column(c, String(64)) for c in ("site", "product_id", "fp")))
+    figures: dict[str, Any] = {"load": load_average()}
+    for table in (wide, narrow) if engine.dialect.name == "postgresql" else (wide,):
+        table.create(engine)
+        seconds = cpu = 0.0
+        rows_written = 0
+        server = ServerCpu(engine)
+        for batch in iter_chunks(read_states(paths, 1), BATCH_SIZE):
+            now = datetime.now(UTC)
+            rows = [
+                product_values(SITE, "raw", s, s["fingerprint"], json.dumps(s), now)
+                if table is wide
+                else (SITE, s["product_id"], s["fingerprint"])
+                for s in batch
+            ]
+            server.resume()
+            started, cpu_started = time.perf_counter(), time.process_time()
+            with engine.begin() as connection:
+                BulkWriter(connection).insert(table, [c.name for c in table.c], rows)
+            seconds += time.perf_counter() - started
+            cpu += time.process_time() - cpu_started
+            server.pause()
+            rows_written += len(rows)
+        figures[table.name] = {
+            "rows": rows_written,
+            "seconds": seconds,
+            "cpu_seconds": cpu,
+            "server_cpu_seconds": server.seconds(resumed=False),
+        }
+        table.drop(engine)
+    engine.dispose()
+    return figures
 
 
 def run_stall(url: str, products: int) -> dict[str, Any]:
@@ -242,16 +305,33 @@ Figures = dict[str, Any]
 
 
 def bench_database(
-    label: str, url: str, paths: list[Path], products: int, results: list[Figures], stalls: dict[str, Figures]
+    label: str,
+    url: str,
+    paths: list[Path],
+    products: int,
+    results: list[Figures],
+    stalls: dict[str, Figures],
+    floors: dict[str, Figures],
 ) -> None:
-    """The three crawls into ``url`` (one subprocess each, rows printed as they come), then the stall
-    test; figures are added to ``results`` and ``stalls`` as they come, so a failure keeps the others."""
+    """The three crawls into ``url`` (one subprocess each, rows printed as they come), the raw
+    writes beside them, then the stall test; figures are added to ``results``, ``floors`` and
+    ``stalls`` as they come, so a failure keeps the others."""
     rows = []
     for crawl, crawl_label in CRAWLS.items():
         figures = in_subprocess("--crawl", str(crawl), "--url", url, "--states", *map(str, paths))
         rows.append({"database": label, "crawl": crawl, **figures})
         results.append(rows[-1])
         print(_row(label, crawl_label, figures), flush=True)
+    floors[label] = raw = in_subprocess("--raw", "--url", url, "--states", *map(str, paths))
+    how = "COPY" if label.startswith("PG") else "executemany"
+    for table, what in (("bench_raw_products", "the 1st crawl's product rows"), ("bench_raw_narrow", "narrow rows")):
+        if table in raw:
+            f = raw[table]
+            print(
+                f"  {label:11s} {'raw ' + how + ', ' + what:43s} {f['seconds']:8.1f} {f['rows'] / f['seconds']:8.0f}"
+                f"   (no index, a transaction per {BATCH_SIZE}; CPU s {_cpu(f)}; load {raw['load']})",
+                flush=True,
+            )
     analyzed = [f["analyze_seconds"] for f in rows if f["analyze_seconds"] is not None]
     if analyzed:
         print(
@@ -267,18 +347,25 @@ def bench_database(
 
 
 HEADER = (
-    f"  {'database':11s} {'crawl':30s} {'changes':>8s} {'write s':>8s} {'rows/s':>8s} "
-    f"{'batch mean s':>12s} {'batch max s':>11s} {'finish s':>8s} {'crawl s':>8s}  {'RSS MB base/peak':>16s}"
+    f"  {'database':11s} {'crawl':30s} {'changes':>8s} {'write s':>8s} {'rows/s':>8s} {'CPU s':>11s} "
+    f"{'batch mean s':>12s} {'batch max s':>11s} {'finish s':>8s} {'crawl s':>8s}  {'RSS MB base/peak':>16s}  load"
 )
 
 
 def _row(label: str, crawl_label: str, f: Figures) -> str:
     rate = f["products"] / f["write_seconds"] if f["write_seconds"] else 0.0
     return (
-        f"  {label:11s} {crawl_label:30s} {f['changes']:8d} {f['write_seconds']:8.1f} {rate:8.0f} "
+        f"  {label:11s} {crawl_label:30s} {f['changes']:8d} {f['write_seconds']:8.1f} {rate:8.0f} {_cpu(f):>11s} "
         f"{f['batch_mean']:12.3f} {f['batch_max']:11.3f} {f['finish_seconds']:8.2f} {f['wall_seconds']:8.1f}  "
-        f"{f['base_rss_mb']:9.0f} / {f['peak_rss_mb']:.0f}"
+        f"{f['base_rss_mb']:9.0f} / {f['peak_rss_mb']:.0f}  {f['load']}"
     )
+
+
+def _cpu(f: Figures) -> str:
+    """CPU seconds of the write_batch calls: this process, plus the server's backend when known."""
+    if f.get("server_cpu_seconds") is None:
+        return f"{f['cpu_seconds']:.2f}"
+    return f"{f['cpu_seconds']:.2f}+{f['server_cpu_seconds']:.2f}"
 
 
 def main(products: int = 100_000) -> None:
@@ -290,25 +377,46 @@ def main(products: int = 100_000) -> None:
     )
     results: list[Figures] = []
     stalls: dict[str, Figures] = {}
+    floors: dict[str, Figures] = {}
     tmp = Path(tempfile.mkdtemp(prefix="bench-storage-"))
     try:
         check_states()
         paths = prepare_states(products, tmp)
         print(
             f"  ({products:,} product states built in {time.perf_counter() - started:.0f} s. Per crawl, one process "
-            "each: write s = the write_batch calls;\n   crawl s = the whole crawl: reading states, writes, finish)"
+            "each: write s = the write_batch calls;\n   crawl s = the whole crawl: reading states, writes, finish; "
+            "CPU s = the write_batch calls' CPU seconds,\n   this process + on PostgreSQL the server's backend: "
+            "steadier than wall time on a shared machine)"
         )
         print(HEADER, flush=True)
-        bench_database("SQLite", f"sqlite:///{tmp / 'catalog.sqlite3'}", paths, products, results, stalls)
+        sqlite_url = f"sqlite:///{tmp / 'catalog.sqlite3'}"
+        bench_database("SQLite", sqlite_url, paths, products, results, stalls, floors)
         try:
             with PostgresSchema(POSTGRES_URL) as pg:
-                bench_database(f"PG {pg.server}", pg.url, paths, products, results, stalls)
+                bench_database(f"PG {pg.server}", pg.url, paths, products, results, stalls, floors)
         except (OSError, RuntimeError, SQLAlchemyError) as err:  # no server: PostgreSQL skipped, not the bench
             print(f"  PostgreSQL at {mask_url(POSTGRES_URL)}: not measured (or not all of it): {err}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    _goals(results, floors)
     _summary(results, stalls, products)
     print(f"storage bench done in {time.perf_counter() - started:.0f} s")
+
+
+def _goals(results: list[Figures], floors: dict[str, Figures]) -> None:
+    """Each crawl's rows/s beside issue 16's goal and the raw write of the same rows."""
+    print("issue 16's goals (rows/s in write_batch; before this issue: PG 1,250 first crawl, 3,000 unchanged):")
+    for f in results:
+        goal = GOALS.get((f["database"].split()[0], f["crawl"]))
+        if goal is None:
+            continue
+        rate = f["products"] / f["write_seconds"]
+        line = f"  {f['database']:11s} {CRAWLS[f['crawl']]:30s} {rate:8.0f}  goal >= {goal:,}: {rate / goal:4.2f} of it"
+        raw = floors.get(f["database"], {})
+        for table, what in (("bench_raw_products", "raw, same rows"), ("bench_raw_narrow", "raw COPY, narrow rows")):
+            if table in raw:
+                line += f"; {rate / (raw[table]['rows'] / raw[table]['seconds']):4.2f} of {what}"
+        print(line)
 
 
 def _summary(results: list[Figures], stalls: dict[str, Figures], products: int) -> None:
@@ -347,6 +455,7 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--crawl", type=int, choices=sorted(CRAWLS), help=argparse.SUPPRESS)
     parser.add_argument("--states", nargs="+", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--stall", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--raw", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -358,6 +467,8 @@ if __name__ == "__main__":
             write_states(int(args.prepare[0]), int(args.prepare[1]), Path(args.prepare[2]))
         elif args.crawl:
             print(json.dumps(run_crawl(args.url, args.crawl, args.states)))
+        elif args.raw:
+            print(json.dumps(run_raw(args.url, args.states)))
         elif args.stall:
             print(json.dumps(run_stall(args.url, args.products)))
         else:

@@ -13,8 +13,9 @@ on evidence: a known product the crawl did not see is removed when its page answ
 fetches it first. A crawl that found no product at all is ``failed`` (with why: the shop could
 not be reached, or nothing was found at its address).
 
-The verdict at close is :mod:`.closing`'s, the evidence rule :mod:`.removals`'; the dialect's
-upsert and the chunking are shared from :mod:`.bulk`.
+A batch's reads, diff and rows are :mod:`.batch`'s (a fixed number of statements per batch),
+written by :class:`.bulk.BulkWriter` (``COPY`` on PostgreSQL, ``executemany`` on SQLite). The
+verdict at close is :mod:`.closing`'s, the evidence rule :mod:`.removals`'.
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, delete, func, select, text, update
+from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.orm import Session
 
-from .bulk import iter_chunks, upsert_statement
+from .batch import CHANGE_COLUMNS, change_values, write_states
+from .bulk import BulkWriter, iter_chunks, upsert_statement
 from .closing import (
     CLOSED_OK,
     CrawlOutcome,
@@ -38,11 +40,10 @@ from .closing import (
     json_safe,
     merge_stats,
 )
-from .diff import ChangeRecord, diff_states, host_of, removed_change
-from .models import Change, Crawl, CrawlProduct, PageOutcome, Product, Snapshot
+from .diff import ChangeRecord, host_of, removed_change
+from .models import Change, Crawl, PageOutcome, Product
 from .progress import without_progress
 from .removals import gone_products, unseen, unseen_count
-from .state import completeness, fingerprint, from_state_money, replaces
 
 logger = logging.getLogger(__name__)
 
@@ -102,154 +103,23 @@ class CrawlWriter:
     # --- products ---------------------------------------------------------------------
 
     def write_batch(self, states: Sequence[dict[str, Any]]) -> int:
-        """Upsert a batch of product states (from :func:`~.state.to_state`); return the
-        number of changes recorded."""
+        """Upsert a batch of product states (from :func:`~.state.to_state`) in one transaction
+        (:mod:`.batch`); return the number of changes recorded."""
         if not states:
             return 0
         by_id: dict[str, dict[str, Any]] = {}
         for state in states:  # a later copy in the same batch wins (the dedup pipeline chose it)
             by_id[str(state["product_id"])] = state
-        now = _now()
-        with Session(self.engine) as session, session.begin():
-            existing = {
-                row.product_id: row
-                for row in session.execute(
-                    select(
-                        Product.product_id,
-                        Product.fingerprint,
-                        Product.data,
-                        Product.last_crawl_id,
-                        Product.removed_at,
-                    ).where(Product.site == self.site, Product.product_id.in_(list(by_id)))
-                )
-            }
-            upserts: list[dict[str, Any]] = []
-            snapshots: list[dict[str, Any]] = []
-            changes: list[dict[str, Any]] = []
-            unchanged: list[str] = []
-            rederived: list[dict[str, Any]] = []
-            sightings: list[dict[str, Any]] = []
-            retracted = 0
-            for product_id, state in by_id.items():
-                row = existing.get(product_id)
-                seen_in_this_crawl = row is not None and row.last_crawl_id == self.crawl_id
-                if seen_in_this_crawl and not replaces(completeness(state), completeness(row.data)):
-                    # Seen already in this crawl, as complete or more (a duplicate under another URL,
-                    # after a resume too, when the dedup pipeline's memory is gone): the first copy stays.
-                    continue
-                fp = state.get("fingerprint") or fingerprint(state)
-                sightings.append(
-                    {"site": self.site, "crawl_id": self.crawl_id, "product_id": product_id, "fingerprint": fp}
-                )
-                if seen_in_this_crawl:
-                    # Seen already in this crawl (a more complete duplicate, or a rerun of a
-                    # batch): redo its changes against the state before this crawl.
-                    this_crawls = (
-                        Change.site == self.site,
-                        Change.crawl_id == self.crawl_id,
-                        Change.product_id == product_id,
-                    )
-                    taken_back = list(session.scalars(select(Change.change_type).where(*this_crawls)))
-                    retracted += len(taken_back)
-                    session.execute(delete(Change).where(*this_crawls))
-                    session.execute(
-                        delete(Snapshot).where(
-                            Snapshot.site == self.site,
-                            Snapshot.crawl_id == self.crawl_id,
-                            Snapshot.product_id == product_id,
-                        )
-                    )
-                    # "new" said it was unknown or removed before this crawl: it still is new.
-                    before = None if "new" in taken_back else self._state_before_crawl(session, product_id)
-                    records = diff_states(before, state)
-                    changed = before is None or before.get("fingerprint") != fp
-                elif row is None or row.removed_at is not None:
-                    records, changed = [ChangeRecord("new")], True
-                elif row.fingerprint != fp:
-                    records, changed = diff_states(row.data, state), True
-                    self._note_move(row.data, state)
-                else:
-                    unchanged.append(product_id)
-                    if row.data.get("ai") != state.get("ai"):
-                        # Derived, not content: new attributes (a key set since, a newer prompt)
-                        # update the stored state without counting as a change of the product.
-                        rederived.append(
-                            {
-                                "row_site": self.site,
-                                "row_pid": product_id,
-                                "new_data": {**row.data, "ai": state.get("ai")},
-                            }
-                        )
-                    continue
-                state = {**state, "fingerprint": fp}
-                upserts.append(self._product_row(state, fp, now))
-                if changed:
-                    snapshots.append(
-                        {
-                            "site": self.site,
-                            "product_id": product_id,
-                            "crawl_id": self.crawl_id,
-                            "fingerprint": fp,
-                            "data": state,
-                            "scraped_at": _parse_time(state.get("scraped_at")) or now,
-                        }
-                    )
-                changes += [self._change_row(r, state, now) for r in records]
-            if upserts:
-                stmt = upsert_statement(self.engine, Product.__table__)
-                stmt = stmt.on_conflict_do_update(
-                    index_elements=["site", "product_id"],
-                    set_={
-                        col: getattr(stmt.excluded, col)
-                        for col in (
-                            "url",
-                            "name",
-                            "sku",
-                            "price",
-                            "regular_price",
-                            "currency",
-                            "availability",
-                            "fingerprint",
-                            "data",
-                            "last_seen",
-                            "last_crawl_id",
-                            "removed_at",
-                        )
-                    },
-                )
-                session.execute(stmt, upserts)
-            if unchanged:
-                session.execute(
-                    update(Product)
-                    .where(Product.site == self.site, Product.product_id.in_(unchanged))
-                    .values(last_seen=now, last_crawl_id=self.crawl_id)
-                )
-            if rederived:
-                table = Product.__table__
-                session.execute(
-                    update(table)
-                    .where(table.c.site == bindparam("row_site"), table.c.product_id == bindparam("row_pid"))
-                    .values(data=bindparam("new_data")),
-                    rederived,
-                )
-            if snapshots:
-                session.execute(upsert_statement(self.engine, Snapshot.__table__), snapshots)
-            if sightings:
-                # A product seen again in this crawl, more complete, keeps one sighting: the better copy's.
-                sighting = upsert_statement(self.engine, CrawlProduct.__table__)
-                sighting = sighting.on_conflict_do_update(
-                    index_elements=["site", "crawl_id", "product_id"],
-                    set_={"fingerprint": sighting.excluded.fingerprint},
-                )
-                session.execute(sighting, sightings)
-            if changes:
-                session.execute(upsert_statement(self.engine, Change.__table__), changes)
+        with self.engine.begin() as connection:
+            bulk = BulkWriter(connection)
+            result = write_states(self, bulk, by_id, _now())
+        bulk.committed()
         self._ensure_statistics()
-        recorded = len(changes) - retracted  # a redone product's earlier changes are gone
+        recorded = result.changes - result.retracted  # a redone product's earlier changes are gone
         self.changes_written += recorded
         return recorded
 
-    def _note_move(self, before: dict[str, Any], after: dict[str, Any]) -> None:
+    def note_move(self, before: dict[str, Any], after: dict[str, Any]) -> None:
         if self.moved is None:
             old, new = host_of(before.get("url")), host_of(after.get("url"))
             if old and new and old != new:
@@ -297,50 +167,8 @@ class CrawlWriter:
             if conn.scalar(text("SELECT reltuples < 0 FROM pg_class WHERE oid = 'products'::regclass")):
                 conn.execute(text("ANALYZE products, snapshots, changes, crawl_products"))
 
-    def _state_before_crawl(self, session: Session, product_id: str) -> dict[str, Any] | None:
-        data = session.scalar(
-            select(Snapshot.data)
-            .where(Snapshot.site == self.site, Snapshot.product_id == product_id, Snapshot.crawl_id != self.crawl_id)
-            .order_by(Snapshot.id.desc())
-            .limit(1)
-        )
-        return dict(data) if data is not None else None
-
-    def _product_row(self, state: dict[str, Any], fp: str, now: datetime) -> dict[str, Any]:
-        return {
-            "site": self.site,
-            "product_id": str(state["product_id"]),
-            "url": state.get("url"),
-            "name": state.get("name"),
-            "sku": state.get("sku"),
-            "price": from_state_money(state.get("price")),
-            "regular_price": from_state_money(state.get("regular_price")),
-            "currency": state.get("currency"),
-            "availability": state.get("availability"),
-            "fingerprint": fp,
-            "data": state,
-            "first_seen": now,
-            "last_seen": now,
-            "first_crawl_id": self.crawl_id,
-            "last_crawl_id": self.crawl_id,
-            "removed_at": None,
-        }
-
     def _change_row(self, record: ChangeRecord, state: dict[str, Any], now: datetime) -> dict[str, Any]:
-        return {
-            "site": self.site,
-            "crawl_id": self.crawl_id,
-            "product_id": str(state["product_id"]),
-            "change_type": record.change_type,
-            "field": record.field,
-            "variant_sku": record.variant_sku,
-            "old_value": record.old_value,
-            "new_value": record.new_value,
-            "delta_pct": record.delta_pct,
-            "url": state.get("url"),
-            "name": state.get("name"),
-            "detected_at": now,
-        }
+        return dict(zip(CHANGE_COLUMNS, change_values(self.site, self.crawl_id, record, state, now), strict=True))
 
     # --- closing ----------------------------------------------------------------------
 
@@ -446,17 +274,6 @@ class CrawlWriter:
                 unverified,
             )
         return len(gone), unverified
-
-
-def _parse_time(value: object) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
 
 
 __all__ = ["CrawlOutcome", "CrawlWriter", "iter_chunks", "upsert_statement"]
