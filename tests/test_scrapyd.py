@@ -28,6 +28,7 @@ from sqlalchemy import select
 
 from ecommerce_scraper.config import DEFAULT_CONFIG_PATH
 from ecommerce_scraper.storage.models import Crawl, Product
+from testkit import zygote
 from testkit.crawling import SITE, DemoShop, demo_shop, engine_for
 from testkit.scrapyd import FAST, PASSWORD, PROJECT, USER, Scrapyd, ops, scrapyd_node
 
@@ -143,14 +144,7 @@ def test_cron_lines_schedule_through_scrapyd_and_install_idempotently(deployed: 
     env["SCRAPYD_ENV_FILE"] = str(env_file)
 
     def scrapy(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "scrapy", "crontab", *args],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            env=env,
-            timeout=120,
-        )
+        return zygote.run([sys.executable, "-m", "scrapy", "crontab", *args], cwd=ROOT, env=env, timeout=120)
 
     printed = scrapy()
     assert printed.returncode == 0, printed.stderr
