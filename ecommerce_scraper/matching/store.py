@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..storage.bulk import iter_chunks
+from ..storage.bulk import BulkWriter, iter_chunks
 from ..storage.models import MatchMember, MatchState, MatchUnit, Product
 from .identity import ProductIdentity, ProductKey, identity_from_json, identity_to_json
 from .matcher import MatchGroup, Member, group_identity_key, name_block
@@ -342,19 +342,16 @@ def write_result(
 
 
 def _insert(session: Session, table: type[MatchUnit] | type[MatchMember], rows: Iterable[dict[str, Any]]) -> None:
-    connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        for chunk in iter_chunks(rows, CHUNK):  # SQLite: executemany is one prepared statement
-            session.execute(insert(table), chunk)
-        return
-    # PostgreSQL: COPY (an executemany is a protocol round per row: 4x slower at 100,000 rows).
+    """``rows`` inserted in chunks through the storage's bulk writer (COPY on PostgreSQL: an
+    executemany is a protocol round per row there, 4x slower at 100,000 rows)."""
     columns = [column.name for column in table.__table__.columns]
-    raw = connection.connection.driver_connection
-    with raw.cursor() as cursor, cursor.copy(f"COPY {table.__tablename__} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(
-                [json.dumps(row[name], ensure_ascii=False) if name == "identity" else row[name] for name in columns]
-            )
+    as_tuples = (
+        tuple(json.dumps(row[name], ensure_ascii=False) if name == "identity" else row[name] for name in columns)
+        for row in rows
+    )
+    writer = BulkWriter(session.connection())
+    for chunk in iter_chunks(as_tuples, CHUNK):
+        writer.insert(table.__table__, columns, chunk)
 
 
 def _delete_keys(session: Session, table: type[MatchUnit] | type[MatchMember], keys: Iterable[ProductKey]) -> None:
