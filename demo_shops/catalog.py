@@ -153,8 +153,9 @@ class DemoProduct:
     variants: tuple[DemoVariant, ...] = ()
     stock_qty: int = 0
     #: The real product a product without variants is, the same key at every shop that sells it
-    #: (:mod:`.universe`; tools ``needles/<type-brand-material>``, notions ``notion/<item-brand>``);
-    #: ``None`` for a page of colour variants (each variant has its own) and the shop's own yarn.
+    #: (:mod:`.universe`; notions ``notion/<item-brand>``); ``None`` for a page of colour or size
+    #: variants (each variant has its own: tools ``needles/<type-brand-material>/<size>mm``) and the
+    #: shop's own yarn.
     #: Never shown in a page: ``demo catalog``'s ``match_group`` is made of it (:mod:`.truth`).
     real: str | None = None
 
@@ -255,11 +256,14 @@ def _draft(profile: SiteProfile, index: int, seed: int, page: YarnPage | None, t
         size_key = "Μέγεθος" if el else "Size"
         count = rng.randint(2, 8)
         sizes = sorted(rng.sample(_NEEDLE_SIZES, count), key=lambda s: float(s.replace(",", ".")))
+        slug = slugify(f"{n_en} {maker} {material}")
+        # Each size is a real product of its own (a 4 mm needle is not a 5 mm one), as each colour of a yarn.
         variants = [
             VariantSpec(
                 s.replace(",", ""),
                 {size_key: f"{s if el else s.replace(',', '.')} mm"},
                 money(base + Decimal(i) * Decimal("0.50")),
+                real=f"{kind}/{slug}/{s.replace(',', '.')}mm",
             )
             for i, s in enumerate(sizes)
         ]
@@ -270,8 +274,7 @@ def _draft(profile: SiteProfile, index: int, seed: int, page: YarnPage | None, t
                 f"{n_en} by {maker}, {material.lower()}. Sizes: {', '.join(s.replace(',', '.') for s in sizes)} mm."
             )
         attributes = {("Υλικό" if el else "Material"): material}
-        slug = slugify(f"{n_en} {maker} {material}")
-        return Draft(kind, brand, name, slug, description, attributes, [cat], base, variants, real=f"{kind}/{slug}")
+        return Draft(kind, brand, name, slug, description, attributes, [cat], base, variants)
     n_el, _, n_en = (what or "|").partition("|")
     name = f"{n_el if el else n_en} {maker}"
     description = (

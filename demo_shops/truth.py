@@ -1,9 +1,9 @@
 """``demo catalog``'s ``match_group``: which products of the seven demo shops are one real product.
 
-A product (or, on a page of colour variants, each variant) is a real product
+A product (or, on a page of colour or size variants, each variant) is a real product
 (:attr:`~.catalog.DemoProduct.real`). Its ``match_group`` (contract) is that real product's key
 when at least two of the seven shops, built with the same products/day/seed, sell it that day,
-and ``None`` otherwise; the product of a page of colour variants has ``None``, its variants
+and ``None`` otherwise; the product of a page of colour or size variants has ``None``, its variants
 their own. The pages never show it.
 """
 

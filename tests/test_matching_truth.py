@@ -134,15 +134,18 @@ def test_the_shops_write_one_product_differently() -> None:
 # --- the traps: pairs of different real products a matcher must keep apart ------------------------
 
 
-def _reals(products: int, day: int) -> dict[TruthKey, str]:
-    """Every yarn unit's real product (``brand/line/<weight>g/<code>``), even those one shop sells."""
+def _reals(products: int, day: int, kind: str = "yarn") -> dict[TruthKey, str]:
+    """Every unit's real product of that kind, even those one shop sells (yarns
+    ``brand/line/<weight>g/<code>``; tools ``<kind>/<type-brand-material>/<size>mm``)."""
     reals = {}
     for site in PROFILES:
         catalog = build_catalog(site, products, day)
         store = store_for(catalog)
         for product in catalog.products:
+            if product.kind != kind:
+                continue
             product_id = store.product_id(product, f"{ROOT}{site}/")
-            if product.real and product.kind == "yarn":
+            if product.real:
                 reals[(site, product_id, None)] = product.real
             for variant in product.variants:
                 if variant.real:
@@ -150,9 +153,10 @@ def _reals(products: int, day: int) -> dict[TruthKey, str]:
     return reals
 
 
-def _trap_pairs(differ: Callable[[list[str], list[str]], bool]) -> set[Pair]:
-    """Pairs of units of two shops whose real products (split brand, line, weight, colour) ``differ`` so."""
-    reals = _reals(PRODUCTS, 2)
+def _trap_pairs(differ: Callable[[list[str], list[str]], bool], kind: str = "yarn") -> set[Pair]:
+    """Pairs of units of two shops whose real products (split brand, line, weight, colour; for a
+    tool kind, type-brand-material, size) ``differ`` so."""
+    reals = _reals(PRODUCTS, 2, kind)
     by_line: dict[str, list[TruthKey]] = defaultdict(list)
     for key, real in reals.items():
         by_line[real.split("/")[1]].append(key)
@@ -183,3 +187,8 @@ def test_trap_same_line_and_colour_other_weight(matched: tuple[list[MatchGroup],
 def test_trap_two_brands_with_the_same_line(matched: tuple[list[MatchGroup], dict, Scores]) -> None:
     """Drops and Lana Grossa Merino Extra Fine, same weight, length and colour."""
     _assert_apart(matched, _trap_pairs(lambda a, b: a[0] != b[0] and a[2:] == b[2:]))
+
+
+def test_trap_same_needles_other_size(matched: tuple[list[MatchGroup], dict, Scores]) -> None:
+    """KnitPro Bamboo circular needles of 4 mm and of 5 mm: each size is its own product."""
+    _assert_apart(matched, _trap_pairs(lambda a, b: a[2] != b[2], kind="needles"))

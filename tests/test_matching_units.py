@@ -4,6 +4,7 @@ units of their own, sizes are not; compare.csv names the variant; rematch follow
 from __future__ import annotations
 
 import csv
+from decimal import Decimal
 
 from ecommerce_scraper.matching.compare import COMPARE_COLUMNS, write_compare_csv
 from ecommerce_scraper.matching.identity import identity_of
@@ -11,6 +12,7 @@ from ecommerce_scraper.matching.matcher import match_products
 from ecommerce_scraper.matching.rematch import rematch
 from ecommerce_scraper.matching.units import (
     PRODUCT_ID,
+    SIZE_MM,
     VARIANT_ID,
     VARIANT_NAME,
     expand,
@@ -76,7 +78,9 @@ def test_a_page_of_colours_is_one_unit_per_colour():
     assert units_of(blue) == [blue]  # a unit is its own one unit
 
 
-def test_sizes_and_single_products_stay_one_unit():
+def test_sizes_are_units_and_a_single_product_stays_one():
+    """Needles sold in sizes are matched size by size (a 4 mm needle is not a 5 mm one), with or
+    without options; a range ("3-4 mm") is no size, and a single product is one unit."""
     needles = page(
         "shop_a",
         "9",
@@ -86,10 +90,46 @@ def test_sizes_and_single_products_stay_one_unit():
     option_less = page(
         "shop_a", "10", "Βελόνες", [variant("S-1", "3 mm", "6.00", {}), variant("S-2", "4,5 mm", "6.50", {})]
     )
+    for state, sizes in ((needles, [Decimal(3), Decimal(4)]), (option_less, [Decimal(3), Decimal("4.5")])):
+        units = units_of(state)
+        assert [unit[SIZE_MM] for unit in units] == sizes
+        assert [identity_of(unit).size_mm for unit in units] == sizes
+        assert all(unit[VARIANT_ID] is not None for unit in units)
+    ranges = page(
+        "shop_a", "11", "Βελόνες", [variant("R-1", "3-4 mm", "6.00", {}), variant("R-2", "4-5 mm", "6.50", {})]
+    )
     one = single("shop_b", "b1", "Drops Merino Extra Fine 01 50 g", "4.00", "Red 01")
-    for state in (needles, option_less, one):
+    for state in (ranges, one):
         (unit,) = units_of(state)
         assert unit["product_id"] == state["product_id"] and unit[VARIANT_ID] is None
+
+
+def test_needles_match_size_by_size_across_shops():
+    """The same needles at two shops, one page of sizes each (Greek and English): each size meets
+    its own, and a shop's single 4 mm needle joins the 4 mm group; 5 mm stays apart."""
+
+    def needles(site, product_id, name, variants, price=None):
+        state = product(site, product_id, name, brand="KnitPro", price=price)
+        return {**state, "variants": variants}
+
+    greek = needles(
+        "shop_a",
+        "9",
+        "Κυκλικές βελόνες KnitPro Bamboo",
+        [variant("A-4", "4 mm", "6.50", {"Μέγεθος": "4 mm"}), variant("A-5", "5 mm", "7.00", {"Μέγεθος": "5 mm"})],
+    )
+    english = needles(
+        "shop_b",
+        "n1",
+        "Circular needles KnitPro Bamboo",
+        [variant("B-4", "4 mm", "6.90", {"Size": "4 mm"}), variant("B-5", "5 mm", "7.40", {"Size": "5 mm"})],
+    )
+    alone = needles("shop_c", "c1", "Circular needles KnitPro Bamboo 4mm", [], price="6.20")
+    groups = {tuple(sorted(group.keys)) for group in match_products([greek, english, alone])}
+    assert groups == {
+        (("shop_a", "9#A-4"), ("shop_b", "n1#B-4"), ("shop_c", "c1")),
+        (("shop_a", "9#A-5"), ("shop_b", "n1#B-5")),
+    }
 
 
 def test_option_less_variants_named_as_colours_are_units():

@@ -18,6 +18,10 @@ The identity:
   a code ending the name (``... Extra Fine 01``); lower case, digit runs without leading zeros.
 - ``colour_name``: the attribute, folded and transliterated.
 - ``weight_g``, ``length_m``: the attributes, else the first weight/length in the name (Decimal).
+- ``size_mm``: a needle's or hook's size, the first single size in millimetres in the name
+  (``4 mm``, ``4,5mm``, ``3.5 χιλ.``; a range such as ``3-4 mm`` is a recommendation, not a size,
+  and is left out); cut from the line, so ``4 mm`` and ``4mm`` read the same. A unit of a page
+  selling sizes as variants has its variant's size (``unit_size_mm``, :mod:`.units`).
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from functools import cache
 from typing import Any
 
 from ..ai.folding import fold
-from ..ai.vocabulary import GRAMS, METRES, PERCENT
+from ..ai.vocabulary import GRAMS, METRES, MM_RANGE, PERCENT
 from .transliterate import greek_to_latin
 
 #: (site, product_id): a product of one shop.
@@ -170,6 +174,7 @@ class ProductIdentity:
     colour_name: str | None
     weight_g: Decimal | None
     length_m: Decimal | None
+    size_mm: Decimal | None = None
 
     @property
     def key(self) -> ProductKey:
@@ -272,6 +277,7 @@ class _NameParts:
     colour_code: str | None
     weight_g: Decimal | None
     length_m: Decimal | None
+    size_mm: Decimal | None
 
 
 def _cut(text: str, spans: list[tuple[int, int]]) -> str:
@@ -294,6 +300,11 @@ def _read_name(
     for match in METRES.finditer(low):
         length = length if length is not None else _decimal(match.group("n"))
         spans.append(match.span())
+    size = None
+    for match in MM_RANGE.finditer(low):
+        if match.group("hi") is None:  # "3-4 mm" recommends needles; "4 mm" is the tool's size
+            size = size if size is not None else _decimal(match.group("lo"))
+        spans.append(match.span())
     for match in PERCENT.finditer(low):  # "100% μαλλί merino": the share and the fibre after it
         after = re.match(r"\s*[^\W\d_]+", low[match.end() :])
         spans.append((match.start(), match.end() + (after.end() if after else 0)))
@@ -311,7 +322,7 @@ def _read_name(
         if code is not None and colour_code_key(word) == code:
             continue
         line.add(word)
-    return _NameParts(tuple(sorted(line)), found_code, weight, length)
+    return _NameParts(tuple(sorted(line)), found_code, weight, length, size)
 
 
 def identity_of(state: Mapping[str, Any]) -> ProductIdentity:
@@ -334,6 +345,7 @@ def identity_of(state: Mapping[str, Any]) -> ProductIdentity:
         colour_name=" ".join(sorted(colour_words)) or None,
         weight_g=weight if weight is not None else parts.weight_g,
         length_m=length if length is not None else parts.length_m,
+        size_mm=_decimal(state.get("unit_size_mm")) or parts.size_mm,
     )
 
 

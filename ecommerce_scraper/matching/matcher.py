@@ -17,7 +17,7 @@ keys, so the result never depends on input order). A link that would break a rul
 - a group holds at most one product per shop (so of two products of one shop competing for a
   group, the one with the stronger link is in it; a shop is never matched to itself);
 - an ``apart`` row keeps its two products in different groups (a pin of the same pair is an error);
-- a GTIN or name link never joins groups holding two different GTINs, weights or colour codes
+- a GTIN or name link never joins groups holding two different GTINs, weights, sizes (mm) or colour codes
   (unknowns never veto, so the rule is checked on the whole group, not only on the pair).
 
 A product's ``confidence`` and ``reason`` are those of the first (strongest) link that put it in
@@ -47,7 +47,7 @@ MATCH_THRESHOLD = 0.85
 
 #: Changed whenever a change here or in :mod:`.identity` can change a result: the stored groups
 #: (:mod:`.store`) computed by another version are redone from scratch.
-MATCHER_VERSION = "1"
+MATCHER_VERSION = "2"  # 2: needle and hook sizes (identity.size_mm)
 
 #: How much a length may differ (relative to the smaller one) before two products are different.
 LENGTH_TOLERANCE = Decimal("0.10")
@@ -142,10 +142,11 @@ def name_confidence(a: ProductIdentity, b: ProductIdentity) -> float:
     """How sure ``a`` and ``b`` are one product from brand, line, colour and sizes, in [0, 1].
 
     0 when: either brand is unknown or they differ; two valid GTINs differ; the colours differ, or
-    one is known and the other not; both weights are known and differ; both lengths are known and
-    differ by more than :data:`LENGTH_TOLERANCE`. Otherwise the Jaccard similarity of the line
+    one is known and the other not; both weights are known and differ; the sizes (mm: needles,
+    hooks) differ, or one is known and the other not; both lengths are known and differ by more than
+    :data:`LENGTH_TOLERANCE`. Otherwise the Jaccard similarity of the line
     words, times 0.95 for colours known by name only (codes: 1.0; no colour on either: 0.9), times
-    0.95 when a weight is unknown.
+    0.95 when a weight is unknown (unless both sizes are known).
     """
     if a.brand is None or a.brand != b.brand:
         return 0.0
@@ -163,7 +164,11 @@ def name_confidence(a: ProductIdentity, b: ProductIdentity) -> float:
         colour = 0.0
     if a.weight_g is not None and b.weight_g is not None and a.weight_g != b.weight_g:
         return 0.0
-    weight = 1.0 if a.weight_g is not None and b.weight_g is not None else 0.95
+    if a.size_mm != b.size_mm:  # as colours: one size, a needle of one size; no size, the whole page
+        return 0.0
+    # A known, equal measure is full evidence: the weight of a yarn, the size of a needle or hook.
+    both_weights = a.weight_g is not None and b.weight_g is not None
+    weight = 1.0 if both_weights or (a.size_mm is not None and b.size_mm is not None) else 0.95
     if a.length_m is not None and b.length_m is not None and not _lengths_agree(a.length_m, b.length_m):
         return 0.0
     return round(_jaccard(a.line, b.line) * colour * weight, 4)
@@ -178,6 +183,7 @@ class _Cluster:
     sites: set[str]
     gtins: set[str] = field(default_factory=set)
     weights: set[Decimal] = field(default_factory=set)
+    sizes: set[Decimal] = field(default_factory=set)
     codes: set[str] = field(default_factory=set)
 
 
@@ -198,6 +204,7 @@ class _Grouping:
                 sites={identity.site},
                 gtins={identity.gtin} if identity.gtin else set(),
                 weights={identity.weight_g} if identity.weight_g is not None else set(),
+                sizes={identity.size_mm} if identity.size_mm is not None else set(),
                 codes={identity.colour_code} if identity.colour_code else set(),
             )
         return cluster
@@ -209,7 +216,7 @@ class _Grouping:
         if self.apart and any(frozenset({x, y}) in self.apart for x in left.keys for y in right.keys):
             return
         if reason != "pinned":
-            for mine, theirs in ((left.weights, right.weights), (left.codes, right.codes)):
+            for mine, theirs in ((left.weights, right.weights), (left.sizes, right.sizes), (left.codes, right.codes)):
                 if len(mine | theirs) > 1:
                     return
             if reason == "name" and len(left.gtins | right.gtins) > 1:
@@ -218,6 +225,7 @@ class _Grouping:
         left.sites |= right.sites
         left.gtins |= right.gtins
         left.weights |= right.weights
+        left.sizes |= right.sizes
         left.codes |= right.codes
         for key in right.keys:
             self.cluster_of[key] = left
@@ -257,7 +265,8 @@ def group_identity_key(identities: Iterable[ProductIdentity]) -> str:
     brand = min((identity.brand for identity in members if identity.brand), default="")
     colour = min((identity.colour or "" for identity in members), key=lambda text: (text == "", text))
     weight = min((str(identity.weight_g) for identity in members if identity.weight_g is not None), default="")
-    return f"name:{brand}|{' '.join(line)}|{colour}|{weight}"
+    size = min((str(identity.size_mm) for identity in members if identity.size_mm is not None), default="")
+    return f"name:{brand}|{' '.join(line)}|{colour}|{weight}" + (f"|{size}mm" if size else "")
 
 
 def _short_hash(text: str) -> str:

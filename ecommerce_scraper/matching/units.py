@@ -1,4 +1,4 @@
-"""What is matched: a product, or each colour of a page that sells its colours as variants.
+"""What is matched: a product, or each colour (or size) of a page that sells them as variants.
 
 Shops sell one colour of a yarn as a product of its own, or all its colours as variants of one
 page; matching at the variant level lines both up. :func:`units_of` turns one stored product
@@ -10,7 +10,10 @@ state into its matchable units:
   ``availability`` (else the product's) and ``url`` (else the product's), and the variant's colour
   as the ``colour_code``/``colour_name`` attributes (read before the product's); its key is
   ``(site, "<product_id>#<variant>")``, the variant being its SKU, else its name, else its position;
-- any other product (no variants, or sizes) is one unit, keyed ``(site, product_id)`` as before.
+- a product whose variants are sizes in millimetres (needles, hooks: every variant names one
+  single size, at least two differ) gives one unit per size the same way, its size in
+  :data:`SIZE_MM`;
+- any other product is one unit, keyed ``(site, product_id)`` as before.
 
 A unit state says which product it comes from (:data:`PRODUCT_ID`) and which variant
 (:data:`VARIANT_ID`, :data:`VARIANT_NAME`; ``None`` for a whole product). The key format lives
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from decimal import Decimal
 from typing import Any
 
 from ..ai.field_readers import colour_value
@@ -36,6 +40,8 @@ VARIANT_SEPARATOR = "#"
 PRODUCT_ID = "unit_product_id"
 VARIANT_ID = "variant_id"
 VARIANT_NAME = "variant_name"
+#: A size unit's size in millimetres (read by :func:`~.identity.identity_of` before the name's).
+SIZE_MM = "unit_size_mm"
 
 
 _CENTIMETRES = re.compile(r"\d\s*(?:cm|εκ)\.?(?!\w)")
@@ -73,6 +79,37 @@ def variant_colour(variant: Mapping[str, Any]) -> tuple[str | None, str | None]:
     return (name, code) if name and code else (None, None)
 
 
+def variant_size_mm(variant: Mapping[str, Any]) -> Decimal | None:
+    """A needle's or hook's size of a variant: one single size in millimetres in its options'
+    values (else its name), such as "4,5 mm" or "Size: 4.5mm"; a range, several sizes or none: ``None``."""
+    options = variant.get("options")
+    texts = list(options.values()) if isinstance(options, Mapping) and options else [variant.get("name")]
+    sizes = set()
+    for text in texts:
+        if not isinstance(text, str):
+            continue
+        for match in MM_RANGE.finditer(fold(text)):
+            if match.group("hi") is not None:
+                return None
+            sizes.add(Decimal(match.group("lo").replace(",", ".")).normalize())
+    return sizes.pop() if len(sizes) == 1 else None
+
+
+def _size_variants(state: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], Decimal]] | None:
+    variants = state.get("variants")
+    if not isinstance(variants, list) or len(variants) < 2:
+        return None
+    found = []
+    for variant in variants:
+        size = variant_size_mm(variant) if isinstance(variant, Mapping) else None
+        if size is None:
+            return None
+        found.append((variant, size))
+    if len({size for _, size in found}) < 2:
+        return None
+    return found
+
+
 def _colour_variants(state: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], str | None, str | None]] | None:
     variants = state.get("variants")
     if not isinstance(variants, list) or len(variants) < 2:
@@ -95,14 +132,31 @@ def units_of(state: Mapping[str, Any]) -> list[dict[str, Any]]:
     is its own one unit."""
     if PRODUCT_ID in state:
         return [dict(state)]
-    site, product_id = str(state["site"]), str(state["product_id"])
-    colours = _colour_variants(state)
-    if colours is None:
-        return [{**state, PRODUCT_ID: product_id, VARIANT_ID: None, VARIANT_NAME: None}]
+    product_id = str(state["product_id"])
     attributes = state.get("attributes") if isinstance(state.get("attributes"), Mapping) else {}
+    colours = _colour_variants(state)
+    if colours is not None:
+        return _variant_units(
+            state,
+            [
+                (variant, {"attributes": {**attributes, "colour_code": code, "colour_name": name}})
+                for variant, name, code in colours
+            ],
+        )
+    sizes = _size_variants(state)
+    if sizes is not None:
+        return _variant_units(state, [(variant, {SIZE_MM: size}) for variant, size in sizes])
+    return [{**state, PRODUCT_ID: product_id, VARIANT_ID: None, VARIANT_NAME: None}]
+
+
+def _variant_units(
+    state: Mapping[str, Any], variants: list[tuple[Mapping[str, Any], dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """One unit per variant: the product's state with the variant's own fields and ``extra``."""
+    site, product_id = str(state["site"]), str(state["product_id"])
     units = []
     seen: set[str] = set()
-    for position, (variant, name, code) in enumerate(colours, start=1):
+    for position, (variant, extra) in enumerate(variants, start=1):
         ref = str(variant.get("sku") or variant.get("name") or position)
         if ref in seen:  # two variants with one SKU: told apart by position
             ref = f"{ref}@{position}"
@@ -117,11 +171,11 @@ def units_of(state: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "regular_price": variant.get("regular_price"),
                 "availability": variant.get("availability") or state.get("availability"),
                 "url": variant.get("url") or state.get("url"),
-                "attributes": {**attributes, "colour_code": code, "colour_name": name},
                 "variants": [],
                 PRODUCT_ID: product_id,
                 VARIANT_ID: ref,
                 VARIANT_NAME: variant.get("name"),
+                **extra,
             }
         )
     return units
