@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 from decimal import Decimal
 
+from ecommerce_scraper.exports.compare_export import Comparison, compare_sheet_rows
 from ecommerce_scraper.matching.compare import COMPARE_COLUMNS, write_compare_csv
 from ecommerce_scraper.matching.identity import identity_of
 from ecommerce_scraper.matching.matcher import match_products
@@ -54,6 +55,12 @@ def colours_page():
             variant("A-77-03", "Πράσινο 03", "4.20"),
         ],
     )
+
+
+def needle_sizes(site, product_id, name, size_key, prices):
+    """A page of KnitPro needles in sizes: ``prices`` is size (mm) -> price; SKUs ``<site>-<size>``."""
+    sizes = [variant(f"{site}-{mm}", f"{mm} mm", price, {size_key: f"{mm} mm"}) for mm, price in prices.items()]
+    return {**product(site, product_id, name, brand="KnitPro"), "variants": sizes}
 
 
 def single(site, product_id, name, price, colour):
@@ -107,28 +114,13 @@ def test_sizes_are_units_and_a_single_product_stays_one():
 def test_needles_match_size_by_size_across_shops():
     """The same needles at two shops, one page of sizes each (Greek and English): each size meets
     its own, and a shop's single 4 mm needle joins the 4 mm group; 5 mm stays apart."""
-
-    def needles(site, product_id, name, variants, price=None):
-        state = product(site, product_id, name, brand="KnitPro", price=price)
-        return {**state, "variants": variants}
-
-    greek = needles(
-        "shop_a",
-        "9",
-        "Κυκλικές βελόνες KnitPro Bamboo",
-        [variant("A-4", "4 mm", "6.50", {"Μέγεθος": "4 mm"}), variant("A-5", "5 mm", "7.00", {"Μέγεθος": "5 mm"})],
-    )
-    english = needles(
-        "shop_b",
-        "n1",
-        "Circular needles KnitPro Bamboo",
-        [variant("B-4", "4 mm", "6.90", {"Size": "4 mm"}), variant("B-5", "5 mm", "7.40", {"Size": "5 mm"})],
-    )
-    alone = needles("shop_c", "c1", "Circular needles KnitPro Bamboo 4mm", [], price="6.20")
+    greek = needle_sizes("shop_a", "9", "Κυκλικές βελόνες KnitPro Bamboo", "Μέγεθος", {"4": "6.50", "5": "7.00"})
+    english = needle_sizes("shop_b", "n1", "Circular needles KnitPro Bamboo", "Size", {"4": "6.90", "5": "7.40"})
+    alone = product("shop_c", "c1", "Circular needles KnitPro Bamboo 4mm", brand="KnitPro", price="6.20")
     groups = {tuple(sorted(group.keys)) for group in match_products([greek, english, alone])}
     assert groups == {
-        (("shop_a", "9#A-4"), ("shop_b", "n1#B-4"), ("shop_c", "c1")),
-        (("shop_a", "9#A-5"), ("shop_b", "n1#B-5")),
+        (("shop_a", "9#shop_a-4"), ("shop_b", "n1#shop_b-4"), ("shop_c", "c1")),
+        (("shop_a", "9#shop_a-5"), ("shop_b", "n1#shop_b-5")),
     }
 
 
@@ -183,3 +175,18 @@ def test_rematch_drops_a_colour_the_page_no_longer_sells():
     assert regrouped == match_products([changed, states[1]])
     back, _ = rematch(regrouped, updated, [colours_page()])
     assert back == groups
+
+
+def test_the_compare_sheet_tells_two_sizes_of_one_page_apart():
+    """On the Compare sheet a variant unit's name carries its variant's (a size here), so the 4 mm
+    and the 5 mm rows of the same needles don't read alike."""
+    pages = [
+        needle_sizes("shop_a", "9", "Circular needles KnitPro Bamboo", "Size", {"4": "6.50", "5": "7.00"}),
+        needle_sizes("shop_b", "n1", "Κυκλικές βελόνες KnitPro Bamboo", "Μέγεθος", {"4": "6.90", "5": "7.40"}),
+    ]
+    units = {(unit["site"], unit["product_id"]): unit for unit in expand(pages)}
+    _, rows = compare_sheet_rows(Comparison(tuple(match_products(pages)), units))
+    assert sorted(row["name"] for row in rows) == [
+        "Circular needles KnitPro Bamboo – 4 mm",
+        "Circular needles KnitPro Bamboo – 5 mm",
+    ]

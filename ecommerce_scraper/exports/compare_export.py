@@ -39,7 +39,7 @@ from ..matching.own_catalog import OWN_CATALOG_SITE, brands_of, read_own_catalog
 from ..matching.position import group_position
 from ..matching.store import current_states, stored_groups, unit_products
 from ..matching.sync import sync_matches
-from ..matching.units import expand, units_of
+from ..matching.units import VARIANT_NAME, expand, units_of
 from .cells import to_decimal
 from .columns import Column, text_of
 
@@ -225,7 +225,7 @@ def compare_sheet_columns(sites: Sequence[str], own_site: str | None = None) -> 
     return (
         Column("match_id", "code", _get("match_id"), "the group (as in compare.csv)"),
         Column("brand", "text", _get("brand"), "brand as the cheapest shop writes it"),
-        Column("name", "text", _get("name"), "product name as the cheapest shop writes it"),
+        Column("name", "text", _get("name"), "product name as the cheapest shop writes it (and the variant's)"),
         Column("colour", "code", _get("colour"), "colour code (else name)"),
         Column("weight_g", "number", _get("weight_g"), "ball weight in grams"),
         *own,
@@ -243,6 +243,13 @@ def compare_sheet_columns(sites: Sequence[str], own_site: str | None = None) -> 
 def compare_sheet_notes(columns: Sequence[Column]) -> dict[str, str]:
     """The notes on the Compare sheet's header: the stock colours' legend on each price column."""
     return {column.name: STOCK_LEGEND for column in columns if column.fill is not None}
+
+
+def _shown_name(unit: Mapping[str, Any]) -> str | None:
+    """A unit's name on the Compare sheet: a variant's (a colour, a needle size) after its page's,
+    so that two sizes of one page are told apart."""
+    name, variant = text_of(unit.get("name")), text_of(unit.get(VARIANT_NAME))
+    return f"{name} – {variant}" if name and variant else name or variant
 
 
 def compare_sheet_rows(comparison: Comparison) -> tuple[list[str], list[dict[str, Any]]]:
@@ -263,7 +270,7 @@ def compare_sheet_rows(comparison: Comparison) -> tuple[list[str], list[dict[str
         row: dict[str, Any] = {
             "match_id": group.match_id,
             "brand": text_of(shown.get("brand")),
-            "name": text_of(shown.get("name")),
+            "name": _shown_name(shown),
             "colour": colour,
             "weight_g": weight,
             "cheapest": summary.cheapest_site,
