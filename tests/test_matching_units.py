@@ -88,15 +88,11 @@ def test_a_page_of_colours_is_one_unit_per_colour():
 def test_sizes_are_units_and_a_single_product_stays_one():
     """Needles sold in sizes are matched size by size (a 4 mm needle is not a 5 mm one), with or
     without options; a range ("3-4 mm") is no size, and a single product is one unit."""
-    needles = page(
-        "shop_a",
-        "9",
-        "Κυκλικές βελόνες KnitPro Bamboo",
-        [variant("N-3", "3 mm", "6.00", {"Μέγεθος": "3 mm"}), variant("N-4", "4 mm", "6.50", {"Μέγεθος": "4 mm"})],
-    )
-    option_less = page(
-        "shop_a", "10", "Βελόνες", [variant("S-1", "3 mm", "6.00", {}), variant("S-2", "4,5 mm", "6.50", {})]
-    )
+    needles = needle_sizes("shop_a", "9", "Κυκλικές βελόνες KnitPro Bamboo", "Μέγεθος", {"3": "6.00", "4": "6.50"})
+    option_less = {
+        **product("shop_a", "10", "Βελόνες", brand="KnitPro"),
+        "variants": [variant("S-1", "3 mm", "6.00", {}), variant("S-2", "4,5 mm", "6.50", {})],
+    }
     for state, sizes in ((needles, [Decimal(3), Decimal(4)]), (option_less, [Decimal(3), Decimal("4.5")])):
         units = units_of(state)
         assert [unit[SIZE_MM] for unit in units] == sizes
@@ -190,3 +186,13 @@ def test_the_compare_sheet_tells_two_sizes_of_one_page_apart():
         "Circular needles KnitPro Bamboo – 4 mm",
         "Circular needles KnitPro Bamboo – 5 mm",
     ]
+
+
+def test_a_yarns_millimetres_recommend_needles_and_are_no_size():
+    """ "(needles 3mm)" in a yarn's name is advice, not the yarn's size: it neither vetoes a match nor
+    makes one; a needle's "4 mm" is its size, and "3-4 mm" is a range, never a size."""
+    yarn = product("shop_a", "1", "Drops Merino Extra Fine 01 50 g (βελόνες 4mm)")
+    needle = product("shop_a", "2", "Circular needles KnitPro Bamboo 4 mm", brand="KnitPro")
+    ranged = product("shop_a", "3", "Circular needles KnitPro Bamboo 3-4 mm", brand="KnitPro")
+    assert [identity_of(state).size_mm for state in (yarn, needle, ranged)] == [None, Decimal(4), None]
+    assert identity_of(needle).line == identity_of(ranged).line == ("bamboo", "circular", "needles")

@@ -21,7 +21,8 @@ The identity:
 - ``size_mm``: a needle's or hook's size, the first single size in millimetres in the name
   (``4 mm``, ``4,5mm``, ``3.5 χιλ.``; a range such as ``3-4 mm`` is a recommendation, not a size,
   and is left out); cut from the line, so ``4 mm`` and ``4mm`` read the same. A unit of a page
-  selling sizes as variants has its variant's size (``unit_size_mm``, :mod:`.units`).
+  selling sizes as variants has its variant's size (``unit_size_mm``, :mod:`.units`). A yarn (a
+  product with a weight) has none: millimetres in its name recommend needles.
 """
 
 from __future__ import annotations
@@ -335,6 +336,7 @@ def identity_of(state: Mapping[str, Any]) -> ProductIdentity:
     parts = _read_name(str(state.get("name") or ""), brand_words, code, colour_words)
     weight = _decimal(yarn_value(state, "weight_g"))
     length = _decimal(yarn_value(state, "length_m"))
+    size = _decimal(state.get("unit_size_mm")) or parts.size_mm
     return ProductIdentity(
         site=str(state["site"]),
         product_id=str(state["product_id"]),
@@ -345,7 +347,8 @@ def identity_of(state: Mapping[str, Any]) -> ProductIdentity:
         colour_name=" ".join(sorted(colour_words)) or None,
         weight_g=weight if weight is not None else parts.weight_g,
         length_m=length if length is not None else parts.length_m,
-        size_mm=_decimal(state.get("unit_size_mm")) or parts.size_mm,
+        # A yarn (it has a weight) names its needles by a recommendation, never by its own size.
+        size_mm=None if weight is not None or parts.weight_g is not None else size,
     )
 
 
