@@ -20,19 +20,21 @@ page could use: sixteen of them stall the whole crawl. Here nothing waits in the
 - **The crawl does not close while requests wait**: held requests count as pending
   (``has_pending_requests``), so the engine never finds the spider idle meanwhile.
 - **A stop keeps them**: on close, held requests go back into the queue, which a ``JOBDIR``
-  saves; after a resume, one whose time has not come is held again.
+  saves; after a resume, one whose time has not come is held again. The shops' pauses that have
+  not ended are kept in the job folder too (``shop_pauses.json``): a crawl resumed at once still
+  sends a paused shop nothing before its ``Retry-After`` is over.
 - A download that does not come from the scheduler (``engine.download_async``: robots.txt) has
   nowhere else to wait: :func:`postpone` waits it out in place, as before.
 
 Held requests live in memory: a paused shop's queue is drained into memory while the pause lasts
 (its requests come out of the queue one by one and are set aside), so a very large queue costs
-memory then; the pause itself is not kept over a stop (the retried page's own wait is).
+memory then.
 
 A held request reaches the engine twice (returned by a middleware, then released), so
 ``request_scheduled`` fires for it each time; the dupefilter sees it once.
 
 Stats: ``waits/held`` (requests held), ``waits/held_for_shop_pause``, ``waits/released``,
-``waits/kept_on_close``.
+``waits/kept_on_close``, ``waits/pauses_restored``.
 """
 
 from __future__ import annotations
@@ -40,10 +42,12 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import json
 import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from weakref import WeakSet
 
@@ -51,6 +55,7 @@ from scrapy import Request, Spider
 from scrapy.core.scheduler import Scheduler
 from scrapy.pqueues import DownloaderAwarePriorityQueue
 from scrapy.utils.asyncio import CallLaterResult, call_later
+from scrapy.utils.job import job_dir
 
 from . import internals
 
@@ -64,6 +69,8 @@ logger = logging.getLogger(__name__)
 WAIT_UNTIL = "wait_until"
 #: A time this close is now (timers may fire a hair early).
 EPSILON = 0.005
+#: In the job folder: the shops' pauses a stop interrupted (shop -> Unix time the pause ends).
+PAUSES_FILE = "shop_pauses.json"
 
 
 def wait_before(request: Request, seconds: float) -> Request:
@@ -136,6 +143,7 @@ class ShopScheduler(Scheduler):
         opened = super().open(spider)
         assert self.crawler is not None and self.crawler.engine is not None
         internals.check_scrapy(self.crawler.engine.downloader, self.mqs)
+        self._load_pauses()
         return opened
 
     def enqueue_request(self, request: Request) -> bool:
@@ -171,14 +179,55 @@ class ShopScheduler(Scheduler):
             self._timer = None
         if self.held:
             # Back into the queue, which JOBDIR saves: a resumed crawl holds them again until
-            # their wait_until (a paused shop's requests just go, the pause is long over by then).
+            # their wait_until, and a paused shop's until its pause (kept beside them) is over.
             kept = [entry[2] for entry in sorted(self.held)]
             self.held.clear()
             for request in kept:
                 super().enqueue_request(request)
             self._stat("waits/kept_on_close", len(kept))
             logger.info("%d waiting request(s) put back in the queue (kept in the job folder, if any)", len(kept))
+        self._save_pauses()
         return super().close(reason)
+
+    # --- pauses kept over a stop ---------------------------------------------------------------
+
+    def _pauses_path(self) -> Path | None:
+        folder = job_dir(self.crawler.settings) if self.crawler is not None else None
+        return Path(folder) / PAUSES_FILE if folder else None
+
+    def _save_pauses(self) -> None:
+        path = self._pauses_path()
+        if path is None:
+            return
+        now = time.time()
+        running = {shop: until for shop, until in self.pauses.items() if until > now}
+        if running:
+            temporary = path.with_suffix(".tmp")
+            temporary.write_text(json.dumps(running), encoding="utf-8")
+            temporary.replace(path)
+            logger.info("%d shop pause(s) kept in the job folder", len(running))
+        else:
+            path.unlink(missing_ok=True)
+
+    def _load_pauses(self) -> None:
+        path = self._pauses_path()
+        if path is None or not path.exists():
+            return
+        try:
+            saved = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:  # a damaged file costs the pauses, never the crawl
+            logger.warning("%s: unreadable (%s); the shops' pauses before the stop are not kept", path, exc)
+            return
+        now = time.time()
+        restored = {
+            str(shop): float(until)
+            for shop, until in (saved.items() if isinstance(saved, dict) else ())
+            if isinstance(until, int | float) and until > now
+        }
+        self.pauses.update(restored)
+        if restored:
+            self._stat("waits/pauses_restored", len(restored))
+            logger.info("%d shop pause(s) from before the stop still run", len(restored))
 
     # --- waiting -----------------------------------------------------------------------------
 
