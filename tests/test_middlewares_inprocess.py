@@ -101,6 +101,17 @@ def stats(crawler: Crawler, key: str) -> Any:
     return crawler.stats.get_value(key)
 
 
+async def next_pages_then_stop(scheduler: ShopScheduler) -> list[str | None]:
+    """Queue a page of the paused ``SHOP`` and one of another shop on the same host, take two
+    requests from the scheduler (their URLs; ``None``: none ready), then stop it."""
+    assert scheduler.enqueue_request(Request(SHOP + "p2", meta={"shop": SHOP}))
+    other = Request("http://shop.test/atmosphere/p", meta={"shop": "http://shop.test/atmosphere/"})
+    assert scheduler.enqueue_request(other)
+    pages = [scheduler.next_request(), scheduler.next_request()]
+    scheduler.close("shutdown")
+    return [page and page.url for page in pages]
+
+
 # --- BackoffRetryMiddleware -------------------------------------------------------------------
 
 
@@ -155,16 +166,8 @@ def test_retry_after_pauses_the_shop_and_the_retry_waits_as_long(crawler: Crawle
     assert stats(crawler, "retry/backoff_seconds") is None  # Retry-After replaces the backoff
     assert before + 3 <= scheduler.pauses[SHOP] <= time.time() + 3
 
-    async def next_pages() -> list[Request | None]:
-        # Another page of the paused shop waits too; another shop on the same host does not.
-        assert scheduler.enqueue_request(Request(SHOP + "p2", meta={"shop": SHOP}))
-        other = Request("http://shop.test/atmosphere/p", meta={"shop": "http://shop.test/atmosphere/"})
-        assert scheduler.enqueue_request(other)
-        pages = [scheduler.next_request(), scheduler.next_request()]
-        scheduler.close("shutdown")
-        return pages
-
-    assert [r and r.url for r in run(next_pages())] == ["http://shop.test/atmosphere/p", None]
+    # Another page of the paused shop waits too; another shop on the same host does not.
+    assert run(next_pages_then_stop(scheduler)) == ["http://shop.test/atmosphere/p", None]
     assert stats(crawler, "waits/held_for_shop_pause") == 1 and stats(crawler, "waits/kept_on_close") == 1
 
 
@@ -364,16 +367,7 @@ def test_a_shops_pause_outlives_a_stop_and_a_resume(tmp_path: Path) -> None:
         scheduler = resumed.engine.scheduler
         assert paused_at + 30 <= scheduler.pauses[SHOP] <= time.time() + 30
         assert stats(resumed, "waits/pauses_restored") == 1
-
-        async def next_pages() -> list[Request | None]:
-            assert scheduler.enqueue_request(Request(SHOP + "p2", meta={"shop": SHOP}))
-            other = Request("http://shop.test/atmosphere/p", meta={"shop": "http://shop.test/atmosphere/"})
-            assert scheduler.enqueue_request(other)
-            pages = [scheduler.next_request(), scheduler.next_request()]
-            scheduler.close("shutdown")
-            return pages
-
-        assert [r and r.url for r in run(next_pages())] == ["http://shop.test/atmosphere/p", None]
+        assert run(next_pages_then_stop(scheduler)) == ["http://shop.test/atmosphere/p", None]
     finally:
         resumed.engine.downloader.close()
     # A pause over by the next start is not restored (nor kept: the file goes with the last one).
