@@ -236,7 +236,9 @@ def colour_code_key(code: Any) -> str | None:
     return _DIGITS.sub(lambda match: str(int(match.group())), text)
 
 
-def _decimal(value: Any) -> Decimal | None:
+def positive_decimal(value: Any) -> Decimal | None:
+    """A measure as a ``Decimal`` above 0 (decimal comma or point; whole numbers as such, ``10``
+    not ``1E+1``), else ``None``."""
     if value is None or isinstance(value, bool):
         return None
     try:
@@ -262,11 +264,11 @@ def yarn_value(state: Mapping[str, Any], name: str) -> Any:
 
 
 def _grams(match: re.Match[str]) -> Decimal | None:
-    number = _decimal(match.group("n"))
+    number = positive_decimal(match.group("n"))
     if number is None:
         return None
     unit = match.group("unit")
-    return _decimal(number * 1000) if unit.startswith(("kg", "κιλ")) else number
+    return positive_decimal(number * 1000) if unit.startswith(("kg", "κιλ")) else number
 
 
 # --- the name --------------------------------------------------------------------------------
@@ -299,12 +301,12 @@ def _read_name(
         weight = weight if weight is not None else _grams(match)
         spans.append(match.span())
     for match in METRES.finditer(low):
-        length = length if length is not None else _decimal(match.group("n"))
+        length = length if length is not None else positive_decimal(match.group("n"))
         spans.append(match.span())
     size = None
     for match in MM_RANGE.finditer(low):
         if match.group("hi") is None:  # "3-4 mm" recommends needles; "4 mm" is the tool's size
-            size = size if size is not None else _decimal(match.group("lo"))
+            size = size if size is not None else positive_decimal(match.group("lo"))
         spans.append(match.span())
     for match in PERCENT.finditer(low):  # "100% μαλλί merino": the share and the fibre after it
         after = re.match(r"\s*[^\W\d_]+", low[match.end() :])
@@ -334,9 +336,9 @@ def identity_of(state: Mapping[str, Any]) -> ProductIdentity:
     colour_name_value = yarn_value(state, "colour_name")
     colour_words = frozenset(words(colour_name_value)) if isinstance(colour_name_value, str) else frozenset()
     parts = _read_name(str(state.get("name") or ""), brand_words, code, colour_words)
-    weight = _decimal(yarn_value(state, "weight_g"))
-    length = _decimal(yarn_value(state, "length_m"))
-    size = _decimal(state.get("unit_size_mm")) or parts.size_mm
+    weight = positive_decimal(yarn_value(state, "weight_g"))
+    length = positive_decimal(yarn_value(state, "length_m"))
+    size = positive_decimal(state.get("unit_size_mm")) or parts.size_mm
     return ProductIdentity(
         site=str(state["site"]),
         product_id=str(state["product_id"]),

@@ -32,7 +32,7 @@ from ..ai.field_readers import colour_value
 from ..ai.folding import fold
 from ..ai.rules import extract_rules
 from ..ai.vocabulary import GRAMS, METRES, MM_RANGE
-from .identity import ProductIdentity, ProductKey, identity_of
+from .identity import ProductIdentity, ProductKey, identity_of, positive_decimal
 
 #: Between the product id and the variant in a unit's key.
 VARIANT_SEPARATOR = "#"
@@ -91,7 +91,8 @@ def variant_size_mm(variant: Mapping[str, Any]) -> Decimal | None:
         for match in MM_RANGE.finditer(fold(text)):
             if match.group("hi") is not None:
                 return None
-            sizes.add(Decimal(match.group("lo").replace(",", ".")).normalize())
+            if (size := positive_decimal(match.group("lo"))) is not None:
+                sizes.add(size)
     return sizes.pop() if len(sizes) == 1 else None
 
 
