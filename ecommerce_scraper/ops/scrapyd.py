@@ -25,10 +25,8 @@
 from __future__ import annotations
 
 import argparse
-import base64
 import configparser
 import ipaddress
-import json
 import os
 import shutil
 import signal
@@ -36,13 +34,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from ..jobs import process_alive
 from . import PROJECT_DIR, PROJECT_NAME, OpsError, operator_environment
-from .nodes import node_urls
+from .nodes import Node, NodeError, node_urls
 
 CONF = PROJECT_DIR / "scrapyd.conf"
 PID_FILE = "scrapyd.pid"
@@ -177,16 +173,13 @@ def group_alive(pgid: int) -> bool:
 
 
 def answers(url: str, env: dict[str, str]) -> bool:
-    request = urllib.request.Request(f"{url}/daemonstatus.json")  # noqa: S310 - http(s) URL built above
-    user, password = env.get("SCRAPYD_USERNAME"), env.get("SCRAPYD_PASSWORD")
-    if user and password:
-        token = base64.b64encode(f"{user}:{password}".encode()).decode()
-        request.add_header("Authorization", f"Basic {token}")
+    """Whether the Scrapyd at ``url`` says ``ok`` to ``daemonstatus.json`` within 2 s."""
+    user, password = env.get("SCRAPYD_USERNAME") or None, env.get("SCRAPYD_PASSWORD") or None
     try:
-        with urllib.request.urlopen(request, timeout=2) as response:  # noqa: S310
-            return json.loads(response.read()).get("status") == "ok"
-    except (urllib.error.URLError, OSError, ValueError):
+        Node(url, user, password, timeout=2).daemonstatus()
+    except NodeError:
         return False
+    return True
 
 
 def deploy(env: dict[str, str]) -> list[str]:
