@@ -126,6 +126,8 @@ EXTENSIONS = {
     "ecommerce_scraper.metrics.extension.CrawlMetrics": 530,
     # A running crawl's row shows its pages, items and errors so far, every PROGRESS_INTERVAL seconds.
     "ecommerce_scraper.metrics.progress.CrawlProgress": 540,
+    # Freed heap memory returned to the system every MEMORY_TRIM_INTERVAL seconds (glibc's malloc_trim).
+    "ecommerce_scraper.memory.FreedMemoryReturn": 550,
 }
 EXPORT_FILES = True
 # Each crawl's files (and master.xlsx, compare.csv, index.html) uploaded through Scrapy's feed
@@ -154,6 +156,7 @@ MATCHING_AFTER_CRAWL = True
 # or -s; unset, nothing is pushed. A push waits at most PROMETHEUS_PUSH_TIMEOUT seconds.
 PROMETHEUS_PUSHGATEWAY = os.environ.get("PROMETHEUS_PUSHGATEWAY")
 PROMETHEUS_PUSH_TIMEOUT = 10
+MEMORY_TRIM_INTERVAL = 2.0  # seconds between returns of freed memory to the system (ecommerce_scraper.memory); 0: off
 PROGRESS_INTERVAL = 30  # seconds between a running crawl's progress updates of its crawls row; 0: off
 
 # --- items --------------------------------------------------------------------------------
