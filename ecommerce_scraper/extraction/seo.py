@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lxml import etree
 from scrapy.http import TextResponse
 
 from .toolkit import clean_text
@@ -12,11 +13,18 @@ from .toolkit import clean_text
 _META_KEYS = ("description", "robots", "og:title", "og:description", "og:image")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
+# Compiled once and run on the tree Scrapy parsed: parsel would wrap every match in a Selector.
+_METAS = etree.XPath("//meta[@content]")
+_CANONICAL = etree.XPath('//link[@rel="canonical"]/@href')
+_HREFLANG = etree.XPath('//link[@rel="alternate"][@hreflang][@href]')
+_TITLE_TEXT = etree.XPath("//head/title//text()")
+_FIRST_H1_TEXT = etree.XPath("(//h1)[1]//text()")
 
-def _metas(response: TextResponse) -> dict[str, str | None]:
+
+def _metas(root: Any) -> dict[str, str | None]:
     """Each key's first ``<meta content>`` whose name or property it is, cleaned; one pass over the page."""
     found: dict[str, str] = {}
-    for meta in response.xpath("//meta[@content]"):
+    for meta in _METAS(root):
         attrib = meta.attrib
         name = attrib.get("name")
         lowered = name.translate(_ASCII_LOWER) if name is not None else None
@@ -31,16 +39,14 @@ def _metas(response: TextResponse) -> dict[str, str | None]:
 
 def extract_seo(response: TextResponse) -> dict[str, Any]:
     """The SEO fields of the Product item (empty values left out)."""
-    meta = _metas(response)
-    canonical = response.xpath('//link[@rel="canonical"]/@href').get()
-    hreflang = {
-        link.attrib["hreflang"]: response.urljoin(link.attrib["href"])
-        for link in response.xpath('//link[@rel="alternate"][@hreflang][@href]')
-    }
+    root = response.selector.root
+    meta = _metas(root)
+    canonical = next(map(str, _CANONICAL(root)), None)
+    hreflang = {link.get("hreflang"): response.urljoin(link.get("href")) for link in _HREFLANG(root)}
     fields = {
-        "seo_title": clean_text(" ".join(response.xpath("//head/title//text()").getall())) or None,
+        "seo_title": clean_text(" ".join(_TITLE_TEXT(root))) or None,
         "meta_description": meta["description"],
-        "h1": clean_text(" ".join(response.xpath("(//h1)[1]//text()").getall())) or None,
+        "h1": clean_text(" ".join(_FIRST_H1_TEXT(root))) or None,
         "meta_robots": meta["robots"],
         "og_title": meta["og:title"],
         "og_description": meta["og:description"],

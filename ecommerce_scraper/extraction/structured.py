@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import extruct
+from lxml import etree
 from scrapy.http import TextResponse
 from w3lib.html import remove_tags, replace_entities
 
@@ -30,13 +31,19 @@ _REGULAR_PRICE_TYPES = ("StrikethroughPrice", "ListPrice", "SRP", "MSRP")
 # schema.org properties a variant "varies by" and the option name to report for each.
 _VARIES_BY = ("color", "size", "material", "pattern", "suggestedAge", "suggestedGender")
 
+# Compiled once and run on the tree Scrapy parsed: parsel would wrap every match in a Selector.
+_JSON_LD = etree.XPath('//script[@type="application/ld+json"]/text()')
+_NAMED_METAS = etree.XPath("//meta[@property or @name]")
+_CANONICAL = etree.XPath('//link[@rel="canonical"]/@href')
+_H1_TEXT = etree.XPath("//h1//text()")
+
 
 def json_ld_nodes(response: TextResponse) -> list[dict[str, Any]]:
     """Every JSON-LD node of the page (``@graph`` flattened); malformed blocks are skipped."""
     nodes: list[dict[str, Any]] = []
     if "application/ld+json" not in response.text:  # cheaper than searching the tree for none
         return nodes
-    for block in response.xpath('//script[@type="application/ld+json"]/text()').getall():
+    for block in _JSON_LD(response.selector.root):
         try:
             data = json.loads(block, strict=False)
         except ValueError:
@@ -76,10 +83,10 @@ def opengraph(response: TextResponse) -> dict[str, str]:
     text = response.text
     if "og:" not in text and "product:" not in text:  # no such property anywhere on the page
         return props
-    for meta in response.xpath("//meta[@property or @name]"):
-        key = meta.attrib.get("property") or meta.attrib.get("name") or ""
+    for meta in _NAMED_METAS(response.selector.root):
+        key = meta.get("property") or meta.get("name") or ""
         if key.startswith(("og:", "product:")) and key not in props:
-            props[key] = meta.attrib.get("content", "")
+            props[key] = meta.get("content", "")
     return props
 
 
@@ -118,21 +125,43 @@ def find_products(nodes: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def pick_main_product(candidates: list[dict[str, Any]], response: TextResponse) -> dict[str, Any] | None:
-    if not candidates:
-        return None
-    page_urls = {canonicalize_url(response.url)}
-    canonical = response.xpath('//link[@rel="canonical"]/@href').get()
-    if canonical:
-        page_urls.add(canonicalize_url(response.urljoin(canonical)))
-    for node in candidates:
-        url = node.get("url") or node.get("@id")
-        if isinstance(url, str) and canonicalize_url(response.urljoin(url.split("#")[0])) in page_urls:
-            return node
-    h1 = clean_text(" ".join(response.xpath("//h1//text()").getall()))
-    for node in candidates:
-        if h1 and _text(node.get("name")) == h1:
-            return node
-    return candidates[0]
+    return _MainProduct(response).pick(candidates)
+
+
+class _MainProduct:
+    """Which candidate is the page's own product. The page's URLs and ``<h1>`` are read once, and
+    only when needed: JSON-LD and microdata candidates are both judged against them."""
+
+    def __init__(self, response: TextResponse) -> None:
+        self.response = response
+        self._urls: set[str] | None = None
+        self._h1: str | None = None
+
+    def urls(self) -> set[str]:
+        if self._urls is None:
+            self._urls = {canonicalize_url(self.response.url)}
+            canonical = _CANONICAL(self.response.selector.root)
+            if canonical:
+                self._urls.add(canonicalize_url(self.response.urljoin(str(canonical[0]))))
+        return self._urls
+
+    def h1(self) -> str:
+        if self._h1 is None:
+            self._h1 = clean_text(" ".join(_H1_TEXT(self.response.selector.root)))
+        return self._h1
+
+    def pick(self, candidates: list[dict[str, Any]]) -> dict[str, Any] | None:
+        if not candidates:
+            return None
+        for node in candidates:
+            url = node.get("url") or node.get("@id")
+            if isinstance(url, str) and canonicalize_url(self.response.urljoin(url.split("#")[0])) in self.urls():
+                return node
+        h1 = self.h1()
+        for node in candidates:
+            if h1 and _text(node.get("name")) == h1:
+                return node
+        return candidates[0]
 
 
 def _offer_fields(offers: Any, currency_hint: str | None) -> PartialProduct:
@@ -247,10 +276,11 @@ def breadcrumbs(nodes: Iterable[dict[str, Any]]) -> list[str]:
 def extract_structured(response: TextResponse, currency_hint: str | None = None) -> PartialProduct:
     """The main product of a page from JSON-LD, then microdata, then OpenGraph."""
     ld = json_ld_nodes(response)
-    main = pick_main_product(find_products(ld), response)
+    picker = _MainProduct(response)
+    main = picker.pick(find_products(ld))
     out: dict[str, Any] = product_from_node(main, currency_hint) if main else {}
     micro = microdata_nodes(response)
-    micro_main = pick_main_product(find_products(micro), response)
+    micro_main = picker.pick(find_products(micro))
     if micro_main:
         for key, value in product_from_node(micro_main, currency_hint).items():
             out.setdefault(key, value)
