@@ -1,10 +1,11 @@
 """The page path per HTML platform: the project's crawl against bare Scrapy's, printed (never asserted).
 
-``.venv/bin/python -m bench.pages [--products N] [--repeat R] [SITE ...]`` (default: 1,000 products,
-once, every shop below; ``make bench`` runs it): each shop of the demo server crawled with the
+``.venv/bin/python -m bench.pages [--products N] [--repeat R] [SITE ...]`` (default: 5,000 products,
+the size issue 16 names, once, every shop below; ``make bench`` runs it): each shop of the demo server crawled with the
 project's full settings and pipelines (product pages on), then the same shop's sitemap with bare
 Scrapy (``bench/crawl_one.py``). Printed per shop: pages/s of each and their ratio, and the ratio
-of pages per CPU second (from the engine's start: steadier than wall time on a shared machine).
+of pages per CPU second (from the engine's start: steadier than wall time on a shared machine), and
+the project crawl's peak RSS.
 Issue 16's goal: a ratio of at least 0.9 on every HTML platform. With ``--repeat`` the medians.
 """
 
@@ -42,6 +43,7 @@ def measure(root: str, site: str, repeat: int) -> dict[str, float]:
                 "project_cpu_rate": _rate(project, "cpu_seconds"),
                 "bare_cpu_rate": _rate(bare, "cpu_seconds"),
                 "items": project["items"],
+                "peak_rss_mb": project["peak_rss_mb"],
             }
         )
     return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
@@ -60,14 +62,15 @@ def main(products: int, repeat: int, sites: list[str]) -> None:
             cpu = r["project_cpu_rate"] / r["bare_cpu_rate"] if r["bare_cpu_rate"] else 0.0
             print(
                 f"  {site:11s} {SHOPS[site][0]:17s} {r['items']:6.0f} items  project {r['project_rate']:6.1f} pages/s  "
-                f"bare {r['bare_rate']:6.1f} pages/s  ratio {wall:4.2f}   per CPU second: ratio {cpu:4.2f}",
+                f"bare {r['bare_rate']:6.1f} pages/s  ratio {wall:4.2f}   per CPU second: ratio {cpu:4.2f}  "
+                f"peak RSS {r['peak_rss_mb']:4.0f} MB",
                 flush=True,
             )
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--products", type=int, default=1000)
+    parser.add_argument("--products", type=int, default=5000)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("sites", nargs="*", metavar="SITE", help=f"default: {' '.join(SHOPS)}")
     args = parser.parse_args()

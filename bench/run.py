@@ -4,7 +4,7 @@
    the project's full settings and pipelines, then with bare Scrapy: pages/s, ratio, peak RSS.
 2. Requests per product for the API-backed demo shops, with and without product pages.
    The page path per HTML platform (``bench/pages.py``): the same ratio for PrestaShop, WooCommerce,
-   OpenCart and Magento 2 shops (1,000 products each).
+   OpenCart and Magento 2 shops (5,000 products each).
 3. The fault run (``bench/faults.py``): a 2,000-product shop with every demo fault on, through
    a live proxy, one banned early and a dead one, crawled twice the same day: products captured,
    duplicates, false removals, unverified, false changes, retries, bans, seconds.
