@@ -66,6 +66,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -169,6 +170,8 @@ def _value_text(value: Any) -> str | None:
     return None
 
 
+# A shop's tables use a few dozen keys, each met on every product: read each once.
+@lru_cache(maxsize=4096)
 def _kind_of_key(key: str) -> str | None:
     low = fold(key)
     return next((kind for pattern, kind in KEYS if pattern.search(low)), None)
