@@ -155,6 +155,28 @@ def test_open_database_creates_a_fresh_database_and_it_works(database_url: str) 
     db.open_database(database_url).dispose()
 
 
+def test_the_schema_head_constant_is_the_migrations_head() -> None:
+    assert db.head_revision() == db.SCHEMA_HEAD
+
+
+def test_a_database_at_head_opens_without_loading_alembic(database_url: str) -> None:
+    db.open_database(database_url).dispose()
+    opened = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys\nfrom ecommerce_scraper.storage.db import open_database\n"
+            f"open_database({database_url!r}).dispose()\n"
+            "print(sorted(m for m in sys.modules if m.startswith('alembic')))",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    assert opened.stdout.strip() == "[]", opened.stderr
+
+
 def test_open_database_many_processes_on_a_fresh_database(database_url: str) -> None:
     """Cron starts several spiders at once: one creates the schema, the others wait and use it."""
     start_at = time.time() + 1.5  # after every process has imported SQLAlchemy and Alembic
@@ -178,7 +200,9 @@ def test_open_database_refuses_an_older_revision_and_writes_nothing(
 ) -> None:
     head = db.head_revision()
     db.upgrade(database_url)
+    # Newer code: its migrations and the head its models need.
     monkeypatch.setattr(db, "migrations_dir", lambda: next_revision_dir)
+    monkeypatch.setattr(db, "SCHEMA_HEAD", NEXT_REVISION)
 
     with pytest.raises(db.DatabaseError) as raised:
         db.open_database(database_url)
