@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 help:
 	@echo "make demo [DAY=2]  crawl the seven demo shops (as they are on DAY) and print what changed"
 	@echo "make test    lint (ruff) and run the tests"
-	@echo "make bench [ONLY='matching storage ...']   benchmarks (every part, or those: crawl pages faults storage exports matching nodes)"
+	@echo "make bench [ONLY='matching storage ...']   benchmarks (every part, or those: crawl pages faults storage exports matching memory nodes)"
 	@echo "make scrapyd | scrapyd-bg | scrapyd-stop   Scrapyd (foreground | background | stop); config/scrapyd.env"
 	@echo "make bench-nodes  two local Scrapyd nodes against one: shops finished in the same time"
 	@echo "make deploy  deploy the project to every Scrapyd node (SCRAPYD_URLS, else SCRAPYD_URL)"

@@ -14,11 +14,13 @@
    rows/s, CPU seconds and peak RSS, next to issue 16's figures.
 5. Matching across shops (``bench/matching.py``): a 100,000-product, 7-shop database matched from
    scratch, then incrementally after a crawl that changed 2% of one shop, next to issue 15's goals.
-6. Scrapyd nodes (``bench/nodes.py``, alone: ``make bench-nodes``): the seven demo shops, crawled
+6. Memory (``bench/memory.py``): the peak RSS of a 100,000-product crawl, beside bare Scrapy's
+   and issue 16's goal (about 25 minutes).
+7. Scrapyd nodes (``bench/nodes.py``, alone: ``make bench-nodes``): the seven demo shops, crawled
    politely, scheduled on one local node then on two: shops finished in the same time.
 
 ``python -m bench.run --only PART [PART ...]`` runs only those parts: ``crawl`` (1 and the
-requests per product of 2), ``pages``, ``faults``, ``storage``, ``exports``, ``matching``, ``nodes``.
+requests per product of 2), ``pages``, ``faults``, ``storage``, ``exports``, ``matching``, ``memory``, ``nodes``.
 """
 
 from __future__ import annotations
@@ -40,24 +42,24 @@ API_SHOPS = ("atmosphere", "sittingknitting", "triskeli")
 EXPORTS = tempfile.mkdtemp(prefix="bench-exports-")
 
 
-def crawl(*args: str) -> dict:
+def crawl(*args: str, exports: str = EXPORTS) -> dict:
     out = subprocess.run(
         [sys.executable, "-m", "bench.crawl_one", *args],
         capture_output=True,
         text=True,
         cwd=ROOT,
         check=True,
-        env=_crawl_env(),
+        env=_crawl_env(exports),
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _crawl_env() -> dict[str, str]:
-    return {**os.environ, "SCRAPY_SETTINGS_MODULE": "ecommerce_scraper.settings", "EXPORTS_DIR": EXPORTS}
+def _crawl_env(exports: str = EXPORTS) -> dict[str, str]:
+    return {**os.environ, "SCRAPY_SETTINGS_MODULE": "ecommerce_scraper.settings", "EXPORTS_DIR": exports}
 
 
 #: The parts, in the order ``make bench`` runs them.
-PARTS = ("crawl", "pages", "faults", "storage", "exports", "matching", "nodes")
+PARTS = ("crawl", "pages", "faults", "storage", "exports", "matching", "memory", "nodes")
 
 
 def main(parts: tuple[str, ...] = PARTS) -> None:
@@ -65,7 +67,7 @@ def main(parts: tuple[str, ...] = PARTS) -> None:
         crawl_part()
     for part in PARTS[1:]:
         if part in parts:
-            env = _crawl_env() if part == "pages" else None
+            env = _crawl_env() if part in ("pages", "memory") else None
             subprocess.run([sys.executable, "-m", f"bench.{part}"], cwd=ROOT, check=True, env=env)
 
 
