@@ -55,11 +55,12 @@ TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 
 # --- JavaScript pages: scrapy-playwright with the system Chromium, only for requests that
-# ask for it (meta["playwright"]); the browser starts on the first such request.
+# ask for it (meta["playwright"]); Playwright and the browser start on the first such request
+# (ecommerce_scraper.browser.BrowserWhenAsked), never in a crawl that needs none.
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 DOWNLOAD_HANDLERS = {
-    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
-    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    "http": "ecommerce_scraper.browser.BrowserWhenAsked",
+    "https": "ecommerce_scraper.browser.BrowserWhenAsked",
 }
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
 PLAYWRIGHT_LAUNCH_OPTIONS = {
