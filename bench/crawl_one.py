@@ -2,7 +2,8 @@ r"""Run one crawl in this process and print its stats as JSON (used by ``python 
 
 ``project SITE BASE_URL`` crawls with the project's spider, settings and pipelines;
 ``bare BASE_URL [SITEMAP [RULE]]`` crawls the same pages with bare Scrapy: a sitemap spider that only
-yields each page's URL, no item pipelines, default download handlers (SITEMAP: the shop's sitemap
+yields each page's URL (``parsing``: the same, and it parses each page and reads its ``<title>``),
+no item pipelines, default download handlers (SITEMAP: the shop's sitemap
 path, PrestaShop's ``1_index_sitemap.xml`` by default; RULE: the URLs it parses, ``\.html$`` by default).
 Both print ``cpu_seconds`` too (user + system): steadier than wall time on a shared machine.
 """
@@ -26,6 +27,15 @@ class BareSpider(SitemapSpider):
 
     def parse(self, response):
         yield {"url": response.url}
+
+
+class ParsingSpider(BareSpider):
+    """Bare Scrapy that also parses each page and reads its title: the floor of any extraction."""
+
+    name = "parsing"
+
+    def parse(self, response):
+        yield {"url": response.url, "title": response.xpath("//title/text()").get()}
 
 
 def _cpu_seconds() -> float:
@@ -55,7 +65,7 @@ def main() -> None:
                 "TELNETCONSOLE_ENABLED": False,
             }
         )
-        crawler = process.create_crawler(BareSpider)
+        crawler = process.create_crawler(ParsingSpider if mode == "parsing" else BareSpider)
         process.crawl(
             crawler,
             # The shop's own sitemap index: the host's robots.txt lists every demo shop's.

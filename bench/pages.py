@@ -1,11 +1,12 @@
 """The page path per HTML platform: the project's crawl against bare Scrapy's, printed (never asserted).
 
 ``.venv/bin/python -m bench.pages [--products N] [--repeat R] [SITE ...]`` (default: 5,000 products,
-the size issue 16 names, once, every shop below; ``make bench`` runs it): each shop of the demo server crawled with the
-project's full settings and pipelines (product pages on), then the same shop's sitemap with bare
-Scrapy (``bench/crawl_one.py``). Printed per shop: pages/s of each and their ratio, and the ratio
-of pages per CPU second (from the engine's start: steadier than wall time on a shared machine), and
-the project crawl's peak RSS.
+the size issue 16 names, once, every shop below; ``make bench`` runs it): each shop of the demo
+server crawled with the project's full settings and pipelines (product pages on), then the same
+shop's sitemap with bare Scrapy (``bench/crawl_one.py``), and once more with bare Scrapy parsing
+each page (the floor of any extraction: the bare spider never parses HTML). Printed per shop:
+pages/s of each and their ratios, the ratio of pages per CPU second (from the engine's start:
+steadier than wall time on a shared machine), and the project crawl's peak RSS.
 Issue 16's goal: a ratio of at least 0.9 on every HTML platform. With ``--repeat`` the medians.
 """
 
@@ -36,10 +37,12 @@ def measure(root: str, site: str, repeat: int) -> dict[str, float]:
     for _ in range(repeat):
         project = crawl("project", site, base)
         bare = crawl("bare", base, sitemap, rule)
+        parsing = crawl("parsing", base, sitemap, rule)
         runs.append(
             {
                 "project_rate": _rate(project, "seconds"),
                 "bare_rate": _rate(bare, "seconds"),
+                "parsing_rate": _rate(parsing, "seconds"),
                 "project_cpu_rate": _rate(project, "cpu_seconds"),
                 "bare_cpu_rate": _rate(bare, "cpu_seconds"),
                 "items": project["items"],
@@ -60,10 +63,12 @@ def main(products: int, repeat: int, sites: list[str]) -> None:
             r = measure(root, site, repeat)
             wall = r["project_rate"] / r["bare_rate"] if r["bare_rate"] else 0.0
             cpu = r["project_cpu_rate"] / r["bare_cpu_rate"] if r["bare_cpu_rate"] else 0.0
+            parsing = r["project_rate"] / r["parsing_rate"] if r["parsing_rate"] else 0.0
             print(
                 f"  {site:11s} {SHOPS[site][0]:17s} {r['items']:6.0f} items  project {r['project_rate']:6.1f} pages/s  "
                 f"bare {r['bare_rate']:6.1f} pages/s  ratio {wall:4.2f}   per CPU second: ratio {cpu:4.2f}  "
-                f"peak RSS {r['peak_rss_mb']:4.0f} MB",
+                f"peak RSS {r['peak_rss_mb']:4.0f} MB   bare + HTML parsing {r['parsing_rate']:6.1f} pages/s: "
+                f"ratio {parsing:4.2f}",
                 flush=True,
             )
 
