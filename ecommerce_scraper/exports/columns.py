@@ -64,6 +64,12 @@ class Column:
     width: int | None = None
     #: Excel: each cell's background by its row, a key of ``xlsxfile.FILL_COLOURS`` (else the row's).
     fill: Callable[[Any], str | None] | None = None
+    #: The one row field ``get`` reads and converts by kind (``text_of``, ``to_decimal``, ``to_datetime``),
+    #: when it does nothing else: the CSV writer then reads that field itself (:mod:`.csvbatch`).
+    field: str | None = None
+    #: A row field without which (``None`` or missing) ``get`` gives ``None``: the CSV writer skips
+    #: the getter for a batch where no row has it (the yarn attributes without ``ai``).
+    needs: str | None = None
 
 
 def value_of(row: Any, key: str) -> Any:
@@ -156,19 +162,19 @@ def _date_field(key: str) -> Callable[[Any], datetime | None]:
 
 
 def _text(name: str, description: str, *, key: str | None = None, width: int | None = None) -> Column:
-    return Column(name, "text", _text_field(key or name), description, width=width)
+    return Column(name, "text", _text_field(key or name), description, width=width, field=key or name)
 
 
 def _code(name: str, description: str, *, key: str | None = None) -> Column:
-    return Column(name, "code", _text_field(key or name), description)
+    return Column(name, "code", _text_field(key or name), description, field=key or name)
 
 
 def _url(name: str, description: str, *, key: str | None = None, link: bool = False) -> Column:
-    return Column(name, "url", _text_field(key or name), description, link=link)
+    return Column(name, "url", _text_field(key or name), description, link=link, field=key or name)
 
 
 def _money(name: str, description: str) -> Column:
-    return Column(name, "money", _money_field(name), description)
+    return Column(name, "money", _money_field(name), description, field=name)
 
 
 def _integer(name: str, description: str) -> Column:
@@ -176,7 +182,7 @@ def _integer(name: str, description: str) -> Column:
 
 
 def _date(name: str, description: str) -> Column:
-    return Column(name, "date", _date_field(name), description)
+    return Column(name, "date", _date_field(name), description, field=name)
 
 
 # --- yarn attributes (item["ai"]: {field: {"value": ..., "source": ...}}) ------------------
@@ -229,19 +235,34 @@ def _sources_text(row: Any) -> str | None:
 
 def _attribute(name: str, kind: ColumnKind, description: str, *, width: int | None = None) -> Column:
     if kind == "number":
-        return Column(name, kind, lambda row: to_number(attribute_value(row, name)), description, width=width)
-    return Column(name, kind, lambda row: text_of(attribute_value(row, name)), description, width=width)
+        return Column(
+            name, kind, lambda row: to_number(attribute_value(row, name)), description, width=width, needs="ai"
+        )
+    return Column(name, kind, lambda row: text_of(attribute_value(row, name)), description, width=width, needs="ai")
 
 
 #: The yarn attributes (:mod:`ecommerce_scraper.ai`), in full.csv and the Products sheets.
 ATTRIBUTE_COLUMNS: tuple[Column, ...] = (
-    Column("fibres", "text", _fibres_text, 'fibre composition, `"merino wool 75%; polyamide 25%"` (English)', width=30),
+    Column(
+        "fibres",
+        "text",
+        _fibres_text,
+        'fibre composition, `"merino wool 75%; polyamide 25%"` (English)',
+        width=30,
+        needs="ai",
+    ),
     _attribute("weight_g", "number", "weight of one ball or skein, grams"),
     _attribute("length_m", "number", "length of one ball or skein, metres"),
     _attribute("needle_mm_min", "number", "recommended knitting needles, smallest, mm"),
     _attribute("needle_mm_max", "number", "recommended knitting needles, largest, mm"),
     _attribute("hook_mm", "number", "recommended crochet hook, mm"),
-    Column("gauge", "text", _gauge_text, 'stitches × rows in 10 × 10 cm, `"22 × 30"` (`"22 sts"` without rows)'),
+    Column(
+        "gauge",
+        "text",
+        _gauge_text,
+        'stitches × rows in 10 × 10 cm, `"22 × 30"` (`"22 sts"` without rows)',
+        needs="ai",
+    ),
     _attribute("yarn_weight", "code", "`lace`, `fingering`, `sport`, `dk`, `worsted`, `aran`, `bulky`, `super_bulky`"),
     _attribute("care", "text", "care instructions as the shop words them"),
     _attribute("colour_name", "text", "colour, for a product sold in one colour"),
@@ -255,6 +276,7 @@ ATTRIBUTE_COLUMNS: tuple[Column, ...] = (
         "where each attribute came from: `structured` (the shop's own table), `rules` (read from the name "
         'and description), `ai` (the model), `"fibres=structured; origin=ai"`',
         width=40,
+        needs="ai",
     ),
 )
 
@@ -329,7 +351,7 @@ FULL_COLUMNS: tuple[Column, ...] = (
     *ATTRIBUTE_COLUMNS,
     *SEO_FIELD_COLUMNS,
     _code("fingerprint", "hash of the product's content (changes when what the shop shows changes)"),
-    Column("scraped_at", "date", _date_field("scraped_at"), "when the product page was read"),
+    _date("scraped_at", "when the product page was read"),
     _code("crawl_id", "the crawl that read it"),
 )
 

@@ -63,6 +63,7 @@ from .compare_export import (
     compare_sheet_rows,
     write_compare,
 )
+from .csvbatch import batches
 from .csvfile import CSV_ENCODING, CsvRowWriter, atomic_open, write_csv
 from .position_sheets import write_position_sheets
 from .report import write_index, write_report
@@ -117,15 +118,17 @@ def write_crawl_exports(engine: Engine, exports_dir: str | os.PathLike[str], sit
         products = book.add_sheet("Products", FULL_COLUMNS)
         variants = book.add_sheet("Variants", VARIANT_COLUMNS)
         changes = book.add_sheet("Changes", DIFF_COLUMNS, highlight=change_direction)
-        # One pass over the crawl's products fills three files.
-        for state in crawl_states(engine, site, crawl_id):
-            full.write_row(state)
-            seo.write_row(state)
-            products.append(state)
-            variants.extend(variant_rows((state,)))
-        for change in crawl_changes(engine, site, crawl_id):
-            diff.write_row(change)
-            changes.append(change)
+        # One pass over the crawl's products fills three files; the CSVs take them a batch at a time.
+        for batch in batches(crawl_states(engine, site, crawl_id)):
+            full.write_rows(batch)
+            seo.write_rows(batch)
+            for state in batch:
+                products.append(state)
+                variants.extend(variant_rows((state,)))
+        for batch in batches(crawl_changes(engine, site, crawl_id)):
+            diff.write_rows(batch)
+            for change in batch:
+                changes.append(change)
         written["full_csv"].rows = full.rows
         written["seo_csv"].rows = seo.rows
         written["diff_csv"].rows = diff.rows
