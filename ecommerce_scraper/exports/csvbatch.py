@@ -9,7 +9,7 @@ Here a batch of rows becomes its text column by column:
   every row in one comprehension, and a text cell that needs nothing done (a ``str`` starting
   with neither whitespace nor a formula trigger, :func:`.cells.neutralize`'s common case) is kept
   without a call; anything else goes through the very functions the row path uses.
-- Money repeats across a catalog: each distinct stored amount is converted once.
+- Money and moments repeat across a catalog: each distinct stored value is converted once.
 - A column whose cells all depend on a field that no row of the batch has
   (:attr:`.columns.Column.needs`: the yarn attributes without ``ai``) is empty, without its getter.
 - Quoting is the csv module's ``excel`` dialect with ``QUOTE_MINIMAL``: a cell is quoted when it
@@ -89,12 +89,13 @@ def _text_cells(field: str) -> ColumnCells:
     return cells
 
 
-#: Distinct amounts a money column remembers (a catalog's prices repeat: 3.50, 4.90 ...).
-_MONEY_MEMO_MAX = 50_000
+#: Distinct stored values a money or date column remembers the cell of: a catalog's prices repeat
+#: (3.50, 4.90 ...), and so does ``scraped_at`` (to the second: many pages a second).
+_MEMO_MAX = 50_000
 
 
-def _money_cells(field: str) -> ColumnCells:
-    known: dict[str, str] = {}  # stored amount (a state's money is a string) -> its cell
+def _memo_cells(field: str, convert: Callable[[Any], str]) -> ColumnCells:
+    known: dict[str, str] = {}  # stored value (a state's money and moments are strings) -> its cell
 
     def cells(rows: list[dict[str, Any]]) -> list[str]:
         out = []
@@ -103,26 +104,38 @@ def _money_cells(field: str) -> ColumnCells:
             if value.__class__ is str:
                 cell = known.get(value)
                 if cell is None:
-                    if len(known) >= _MONEY_MEMO_MAX:
+                    if len(known) >= _MEMO_MAX:
                         known.clear()
-                    cell = known[value] = _money_cell(value)
+                    cell = known[value] = convert(value)
             else:
-                cell = _money_cell(value)
+                cell = convert(value)
             out.append(cell)
         return out
 
     return cells
 
 
-def _date_cells(field: str) -> ColumnCells:
-    def cells(rows: list[dict[str, Any]]) -> list[str]:
-        return [_date_cell(row.get(field)) for row in rows]
-
-    return cells
+def _neutralized(value: Any) -> str:
+    # The row path's text cell of a getter's value (``neutralize``, learning plain first characters).
+    if value is None:
+        return ""
+    if value.__class__ is str and value:
+        first = value[0]
+        if not first.isspace() and first not in FORMULA_TRIGGERS and len(_PLAIN_FIRST) < _PLAIN_FIRST_MAX:
+            _PLAIN_FIRST.add(first)
+    return neutralize(value)
 
 
 def _getter_cells(column: Column, text: Callable[[Any], str]) -> ColumnCells:
     get = column.get
+    if text is neutralize:
+        plain = _PLAIN_FIRST
+
+        def text_cells(rows: list[dict[str, Any]]) -> list[str]:
+            values = [get(row) for row in rows]
+            return [value if value.__class__ is str and value[:1] in plain else _neutralized(value) for value in values]
+
+        return text_cells
 
     def cells(rows: list[dict[str, Any]]) -> list[str]:
         return ["" if (value := get(row)) is None else text(value) for row in rows]
@@ -135,9 +148,9 @@ def column_cells(column: Column, text: Callable[[Any], str]) -> ColumnCells:
     if column.field is not None and column.kind in ("text", "code", "url") and text is neutralize:
         return _text_cells(column.field)
     if column.field is not None and column.kind in ("money", "percent") and text is money_text:
-        return _money_cells(column.field)
+        return _memo_cells(column.field, _money_cell)
     if column.field is not None and column.kind == "date" and text is iso:
-        return _date_cells(column.field)
+        return _memo_cells(column.field, _date_cell)
     return _getter_cells(column, text)
 
 
@@ -169,8 +182,7 @@ class BatchText:
             return ""
         if not all(row.__class__ is dict for row in rows):
             # Mappings and objects: every cell through its getter (still column by column).
-            columns = [quoted(generic(rows)) for _, _, generic in self._plan]
-            return LINE_END.join(map(",".join, zip(*columns, strict=True))) + LINE_END
+            return _lines([quoted(generic(rows)) for _, _, generic in self._plan])
         present: dict[str, bool] = {}
         empty = [""] * len(rows)
         columns = []
@@ -182,4 +194,10 @@ class BatchText:
                     columns.append(empty)
                     continue
             columns.append(quoted(cells(rows)))
-        return LINE_END.join(map(",".join, zip(*columns, strict=True))) + LINE_END
+        return _lines(columns)
+
+
+def _lines(columns: list[list[str]]) -> str:
+    lines = list(map(",".join, zip(*columns, strict=True)))
+    lines.append("")  # the last line's CRLF, without copying the batch's text once more
+    return LINE_END.join(lines)
