@@ -76,7 +76,9 @@ def crawl_states(engine: Engine, site: str, crawl_id: str) -> Iterator[dict[str,
             if data is None:  # no stored state with that fingerprint: nothing to show
                 logger.warning("%s crawl %s: no stored state for product %s", site, crawl_id, product_id)
                 continue
-            yield {**data, "crawl_id": crawl_id}
+            # Each row's document is decoded afresh: set in place, not copied (the same keys, in the same order).
+            data["crawl_id"] = crawl_id
+            yield data
 
 
 def crawl_changes(engine: Engine, site: str, crawl_id: str) -> Iterator[dict[str, Any]]:
