@@ -29,8 +29,9 @@ from typing import Any, TypeVar
 from .cells import FORMULA_TRIGGERS, iso, money_text, neutralize, to_datetime
 from .columns import Column, text_of
 
-#: Rows converted together: large enough that per-column work is spread thin, small enough to stay flat in memory.
-BATCH_ROWS = 1000
+#: Rows converted together: enough to spread the per-column work thin, few enough that a batch's text
+#: (about 1 MB) stays in the CPU's cache: 1,000 rows were a third slower than 250.
+BATCH_ROWS = 250
 #: The excel dialect's row terminator.
 LINE_END = "\r\n"
 
