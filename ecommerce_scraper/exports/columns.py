@@ -161,6 +161,13 @@ def _date_field(key: str) -> Callable[[Any], datetime | None]:
     return get
 
 
+def _field_of(key: str, convert: Callable[..., Any], *args: Any) -> Callable[[Any], Any]:
+    def get(row: Any) -> Any:
+        return convert(row.get(key) if type(row) is dict else value_of(row, key), *args)
+
+    return get
+
+
 def _text(name: str, description: str, *, key: str | None = None, width: int | None = None) -> Column:
     return Column(name, "text", _text_field(key or name), description, width=width, field=key or name)
 
@@ -233,35 +240,30 @@ def _sources_text(row: Any) -> str | None:
     return PAIR_SEPARATOR.join(parts) or None
 
 
-def _attribute(name: str, kind: ColumnKind, description: str, *, width: int | None = None) -> Column:
-    if kind == "number":
-        return Column(
-            name, kind, lambda row: to_number(attribute_value(row, name)), description, width=width, needs="ai"
-        )
-    return Column(name, kind, lambda row: text_of(attribute_value(row, name)), description, width=width, needs="ai")
+def _attribute(
+    name: str, kind: ColumnKind, description: str, *, width: int | None = None, get: Callable[[Any], Any] | None = None
+) -> Column:
+    """A yarn attribute's column: its value (``get``: another reading of ``ai``), empty without ``ai``."""
+    convert = to_number if kind == "number" else text_of
+
+    def value(row: Any) -> Any:
+        return convert(attribute_value(row, name))
+
+    return Column(name, kind, get or value, description, width=width, needs="ai")
 
 
 #: The yarn attributes (:mod:`ecommerce_scraper.ai`), in full.csv and the Products sheets.
 ATTRIBUTE_COLUMNS: tuple[Column, ...] = (
-    Column(
-        "fibres",
-        "text",
-        _fibres_text,
-        'fibre composition, `"merino wool 75%; polyamide 25%"` (English)',
-        width=30,
-        needs="ai",
+    _attribute(
+        "fibres", "text", 'fibre composition, `"merino wool 75%; polyamide 25%"` (English)', width=30, get=_fibres_text
     ),
     _attribute("weight_g", "number", "weight of one ball or skein, grams"),
     _attribute("length_m", "number", "length of one ball or skein, metres"),
     _attribute("needle_mm_min", "number", "recommended knitting needles, smallest, mm"),
     _attribute("needle_mm_max", "number", "recommended knitting needles, largest, mm"),
     _attribute("hook_mm", "number", "recommended crochet hook, mm"),
-    Column(
-        "gauge",
-        "text",
-        _gauge_text,
-        'stitches × rows in 10 × 10 cm, `"22 × 30"` (`"22 sts"` without rows)',
-        needs="ai",
+    _attribute(
+        "gauge", "text", 'stitches × rows in 10 × 10 cm, `"22 × 30"` (`"22 sts"` without rows)', get=_gauge_text
     ),
     _attribute("yarn_weight", "code", "`lace`, `fingering`, `sport`, `dk`, `worsted`, `aran`, `bulky`, `super_bulky`"),
     _attribute("care", "text", "care instructions as the shop words them"),
@@ -269,14 +271,13 @@ ATTRIBUTE_COLUMNS: tuple[Column, ...] = (
     _attribute("colour_code", "code", "the colour's code or number"),
     _attribute("product_type", "code", "`yarn`, `needles`, `hook`, `notion`, `kit`, `pattern`, `other`"),
     _attribute("origin", "text", "country of manufacture (English)"),
-    Column(
+    _attribute(
         "attribute_sources",
         "text",
-        _sources_text,
         "where each attribute came from: `structured` (the shop's own table), `rules` (read from the name "
         'and description), `ai` (the model), `"fibres=structured; origin=ai"`',
         width=40,
-        needs="ai",
+        get=_sources_text,
     ),
 )
 
@@ -299,7 +300,7 @@ SEO_FIELD_COLUMNS: tuple[Column, ...] = (
     Column(
         "hreflang",
         "text",
-        lambda row: pairs(value_of(row, "hreflang"), "="),
+        _field_of("hreflang", pairs, "="),
         'language alternates, `"el=URL; en=URL"`',
         width=50,
     ),
@@ -323,7 +324,7 @@ FULL_COLUMNS: tuple[Column, ...] = (
     Column(
         "breadcrumbs",
         "text",
-        lambda row: joined(value_of(row, "breadcrumbs"), BREADCRUMB_SEPARATOR),
+        _field_of("breadcrumbs", joined, BREADCRUMB_SEPARATOR),
         'category path, joined with `" > "`',
         width=40,
     ),
@@ -332,19 +333,19 @@ FULL_COLUMNS: tuple[Column, ...] = (
     Column(
         "images",
         "url",
-        lambda row: joined(value_of(row, "images"), LIST_SEPARATOR),
+        _field_of("images", joined, LIST_SEPARATOR),
         'all image URLs, joined with `" | "`',
     ),
     Column(
         "variants_count",
         "integer",
-        lambda row: _count(value_of(row, "variants")),
+        _field_of("variants", _count),
         "number of variants (details: the Variants sheet)",
     ),
     Column(
         "attributes",
         "text",
-        lambda row: pairs(value_of(row, "attributes")),
+        _field_of("attributes", pairs),
         'shop-stated attributes, `"name: value; name: value"`',
         width=50,
     ),
@@ -366,7 +367,7 @@ VARIANT_COLUMNS: tuple[Column, ...] = (
     Column(
         "options",
         "text",
-        lambda row: pairs(value_of(row, "options"), "="),
+        _field_of("options", pairs, "="),
         '`"option=value; option=value"` (e.g. `"Χρώμα=Κόκκινο"`)',
         width=30,
     ),
