@@ -141,6 +141,66 @@ def test_batches_of_plain_states_without_ai() -> None:
     assert _batch_path(cols.FULL_COLUMNS, rows)[0] == _row_path(cols.FULL_COLUMNS, rows)
 
 
+class _Text(str):
+    def __format__(self, spec: str) -> str:
+        return "formatted"
+
+
+def _plain_rows(count: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": f"Νήμα {n}",
+            "breadcrumbs": ["Αρχική", "Νήματα", f"Drops {n}"],
+            "images": [f"https://shop.example/{n}-1.jpg", f"https://shop.example/{n}-2.jpg"],
+            "attributes": {"Σύνθεση": "60% βαμβάκι, 40% ακρυλικό", "Βάρος": f"{n} γρ."},
+            "hreflang": {"el": f"https://shop.example/el/{n}", "en": f"https://shop.example/en/{n}"},
+        }
+        for n in range(count)
+    ]
+
+
+#: One odd value in a batch of plain ones: where the fast paths must step aside.
+ODD_FIELDS: list[tuple[str, Any]] = [
+    ("name", "=1+1"),
+    ("name", ""),
+    ("name", " lead"),
+    ("name", None),
+    ("name", 5),
+    ("name", _Text("Plain")),
+    ("breadcrumbs", ["a", " ", "b"]),
+    ("breadcrumbs", ["=a", "b"]),
+    ("breadcrumbs", ["a", ""]),
+    ("breadcrumbs", ["a", None, 3]),
+    ("breadcrumbs", []),
+    ("breadcrumbs", None),
+    ("breadcrumbs", "Αρχική"),
+    ("breadcrumbs", ("a", "b")),
+    ("breadcrumbs", [_Text("a"), "b"]),
+    ("images", ["\t=x"]),
+    ("attributes", {"=k": "v"}),
+    ("attributes", {"": "v"}),
+    ("attributes", {"k": " "}),
+    ("attributes", {"k": "=v"}),
+    ("attributes", {"k": None, "j": "v"}),
+    ("attributes", {"k": {"value": "x", "source": "ai"}}),
+    ("attributes", {3: "v"}),
+    ("attributes", {_Text("k"): "v"}),
+    ("attributes", {"k": _Text("v")}),
+    ("attributes", {}),
+    ("attributes", None),
+    ("attributes", ["a", "b"]),
+    ("hreflang", {"el": "x", "en": ""}),
+]
+
+
+@pytest.mark.parametrize(("field", "odd"), ODD_FIELDS)
+def test_fast_columns_step_aside_for_an_odd_value(field: str, odd: Any) -> None:
+    rows = _plain_rows(2 * BATCH_ROWS)
+    rows[BATCH_ROWS + 3][field] = odd  # the second batch has it, the first is plain
+    expected = _row_path(cols.FULL_COLUMNS, rows)
+    assert _batch_path(cols.FULL_COLUMNS, rows)[0] == expected
+
+
 def test_quoting_is_the_csv_modules_for_every_character() -> None:
     cells = [f"a{chr(code)}b" for code in range(0x3100) if not 0xD800 <= code <= 0xDFFF]
     cells += ["", '"', '""', ",", "\r\n", 'x"y,z', " lead", "\x00"]

@@ -161,10 +161,16 @@ def _date_field(key: str) -> Callable[[Any], datetime | None]:
     return get
 
 
+#: What each getter made by :func:`_field_of` reads: getter -> (row field, reader, the reader's
+#: other arguments). The CSV writer reads such a field itself for a whole batch (:mod:`.csvbatch`).
+FIELD_READERS: dict[Callable[[Any], Any], tuple[str, Callable[..., Any], tuple[Any, ...]]] = {}
+
+
 def _field_of(key: str, convert: Callable[..., Any], *args: Any) -> Callable[[Any], Any]:
     def get(row: Any) -> Any:
         return convert(row.get(key) if type(row) is dict else value_of(row, key), *args)
 
+    FIELD_READERS[get] = (key, convert, args)
     return get
 
 

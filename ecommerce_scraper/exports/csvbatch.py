@@ -6,9 +6,13 @@ Python calls, and the csv module looks at each of the file's 200 million charact
 Here a batch of rows becomes its text column by column:
 
 - A column that shows one field as it is (:attr:`.columns.Column.field`) reads that field from
-  every row in one comprehension, and a text cell that needs nothing done (a ``str`` starting
-  with neither whitespace nor a formula trigger, :func:`.cells.neutralize`'s common case) is kept
-  without a call; anything else goes through the very functions the row path uses.
+  every row at once, and a text cell that needs nothing done (a ``str`` starting with neither
+  whitespace nor a formula trigger, :func:`.cells.neutralize`'s common case) is kept without a
+  call: a batch of them is recognised in C (:func:`_all_plain`). Anything else goes through the
+  very functions the row path uses.
+- A list or a mapping shown joined (:func:`.columns.joined`, :func:`.columns.pairs`, the getters
+  of :data:`.columns.FIELD_READERS`) is joined by ``str.join`` when every value of the batch is a
+  list (a dict) of plain strings; else the batch goes through the getter.
 - Money and moments repeat across a catalog: each distinct stored value is converted once.
 - A column whose cells all depend on a field that no row of the batch has
   (:attr:`.columns.Column.needs`: the yarn attributes without ``ai``) is empty, without its getter.
@@ -22,12 +26,14 @@ The row path stays the reference: tests/test_csv_batch.py checks that both give 
 
 from __future__ import annotations
 
+import inspect
 import itertools
+import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from .cells import FORMULA_TRIGGERS, iso, money_text, neutralize, to_datetime
-from .columns import Column, text_of
+from .columns import FIELD_READERS, PAIR_SEPARATOR, Column, joined, pairs, text_of
 
 #: Rows converted together: enough to spread the per-column work thin, few enough that a batch's text
 #: (about 1 MB) stays in the CPU's cache: 1,000 rows were a third slower than 250.
@@ -80,11 +86,40 @@ def _date_cell(value: Any) -> str:
     return "" if moment is None else moment.isoformat(timespec="seconds")
 
 
+_FIRST = operator.itemgetter(0)
+
+
+def _all_plain(values: list[Any]) -> bool:
+    """Whether every value is a ``str`` starting with a known plain character, tested in C
+    (``str.join`` refuses anything but strings, ``[0]`` an empty one)."""
+    try:
+        "".join(values)
+        return _PLAIN_FIRST.issuperset(map(_FIRST, values))
+    except (TypeError, IndexError):
+        return False
+
+
+def _plain_strings(texts: list[str]) -> bool:
+    """:func:`_all_plain` of strings, learning the plain first characters it did not know yet."""
+    if _all_plain(texts):
+        return True
+    try:
+        firsts = set(map(_FIRST, texts))
+    except IndexError:  # an empty string
+        return False
+    for first in firsts - _PLAIN_FIRST:
+        if not first.isspace() and first not in FORMULA_TRIGGERS and len(_PLAIN_FIRST) < _PLAIN_FIRST_MAX:
+            _PLAIN_FIRST.add(first)
+    return firsts <= _PLAIN_FIRST
+
+
 def _text_cells(field: str) -> ColumnCells:
     plain = _PLAIN_FIRST
 
     def cells(rows: list[dict[str, Any]]) -> list[str]:
-        values = [row.get(field) for row in rows]
+        values = list(map(dict.get, rows, itertools.repeat(field)))
+        if _all_plain(values):  # a column of names, URLs or codes: each cell is its value
+            return values
         return [value if value.__class__ is str and value[:1] in plain else _text_cell(value) for value in values]
 
     return cells
@@ -114,6 +149,56 @@ def _memo_cells(field: str, convert: Callable[[Any], str]) -> ColumnCells:
         return out
 
     return cells
+
+
+_NONE = type(None)
+
+
+def _types(values: Iterable[Any]) -> set[type]:
+    return set(map(type, values))
+
+
+def _joined_cells(field: str, separator: str, otherwise: ColumnCells) -> ColumnCells:
+    """:func:`.columns.joined` of a field, for a batch whose values are lists of plain strings
+    (or missing): each cell is the list joined, nothing dropped, nothing to neutralize."""
+
+    def cells(rows: list[dict[str, Any]]) -> list[str]:
+        values = list(map(dict.get, rows, itertools.repeat(field)))
+        kinds = _types(values)
+        if not kinds <= {list, _NONE}:
+            return otherwise(rows)
+        if _NONE in kinds:
+            values = [[] if value is None else value for value in values]
+        items = list(itertools.chain.from_iterable(values))
+        if not (_types(items) <= {str} and _plain_strings(items)):
+            return otherwise(rows)
+        return list(map(separator.join, values))
+
+    return cells
+
+
+def _pairs_cells(field: str, between: str, otherwise: ColumnCells) -> ColumnCells:
+    """:func:`.columns.pairs` of a field, for a batch whose values are dicts of plain strings by
+    plain string keys (or missing): each cell is ``key<between>value`` joined, nothing to neutralize."""
+
+    def cells(rows: list[dict[str, Any]]) -> list[str]:
+        values = list(map(dict.get, rows, itertools.repeat(field)))
+        kinds = _types(values)
+        if not kinds <= {dict, _NONE}:
+            return otherwise(rows)
+        if _NONE in kinds:
+            values = [{} if value is None else value for value in values]
+        keys = list(itertools.chain.from_iterable(values))
+        texts = list(itertools.chain.from_iterable(map(dict.values, values)))
+        if not (_types(keys) <= {str} and _types(texts) <= {str} and _plain_strings(keys) and _plain_strings(texts)):
+            return otherwise(rows)
+        return [PAIR_SEPARATOR.join(map(between.join, value.items())) for value in values]
+
+    return cells
+
+
+#: :func:`.columns.pairs`' own ``between``, for a column that leaves it out.
+_PAIRS_BETWEEN = inspect.signature(pairs).parameters["between"].default
 
 
 def _neutralized(value: Any) -> str:
@@ -152,7 +237,13 @@ def column_cells(column: Column, text: Callable[[Any], str]) -> ColumnCells:
         return _memo_cells(column.field, _money_cell)
     if column.field is not None and column.kind == "date" and text is iso:
         return _memo_cells(column.field, _date_cell)
-    return _getter_cells(column, text)
+    otherwise = _getter_cells(column, text)
+    field, reader, args = FIELD_READERS.get(column.get, ("", None, ()))
+    if reader is joined and text is neutralize:
+        return _joined_cells(field, *args, otherwise)
+    if reader is pairs and text is neutralize:
+        return _pairs_cells(field, *(args or (_PAIRS_BETWEEN,)), otherwise)
+    return otherwise
 
 
 def _needs_quotes(cell: str) -> bool:
