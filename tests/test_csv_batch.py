@@ -154,6 +154,7 @@ def _plain_rows(count: int) -> list[dict[str, Any]]:
             "images": [f"https://shop.example/{n}-1.jpg", f"https://shop.example/{n}-2.jpg"],
             "attributes": {"Σύνθεση": "60% βαμβάκι, 40% ακρυλικό", "Βάρος": f"{n} γρ."},
             "hreflang": {"el": f"https://shop.example/el/{n}", "en": f"https://shop.example/en/{n}"},
+            "variants": [{"sku": f"{n}-{v}"} for v in range(n % 3)],
         }
         for n in range(count)
     ]
@@ -190,6 +191,10 @@ ODD_FIELDS: list[tuple[str, Any]] = [
     ("attributes", None),
     ("attributes", ["a", "b"]),
     ("hreflang", {"el": "x", "en": ""}),
+    ("variants", None),
+    ("variants", ("a", "b")),
+    ("variants", "abc"),
+    ("variants", {"a": 1}),
 ]
 
 

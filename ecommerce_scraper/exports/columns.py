@@ -133,7 +133,8 @@ def _nested_text(value: Any) -> str | None:
     return text_of(value)
 
 
-def _count(values: Any) -> int:
+def count_of(values: Any) -> int:
+    """A list's length (0 for anything else)."""
     return len(values) if isinstance(values, list | tuple) else 0
 
 
@@ -345,7 +346,7 @@ FULL_COLUMNS: tuple[Column, ...] = (
     Column(
         "variants_count",
         "integer",
-        _field_of("variants", _count),
+        _field_of("variants", count_of),
         "number of variants (details: the Variants sheet)",
     ),
     Column(

@@ -12,7 +12,8 @@ Here a batch of rows becomes its text column by column:
   very functions the row path uses.
 - A list or a mapping shown joined (:func:`.columns.joined`, :func:`.columns.pairs`, the getters
   of :data:`.columns.FIELD_READERS`) is joined by ``str.join`` when every value of the batch is a
-  list (a dict) of plain strings; else the batch goes through the getter.
+  list (a dict) of plain strings, and a list's length is counted by ``len``; else the batch goes
+  through the getter.
 - Money and moments repeat across a catalog: each distinct stored value is converted once.
 - A column whose cells all depend on a field that no row of the batch has
   (:attr:`.columns.Column.needs`: the yarn attributes without ``ai``) is empty, without its getter.
@@ -33,7 +34,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from .cells import FORMULA_TRIGGERS, iso, money_text, neutralize, to_datetime
-from .columns import FIELD_READERS, PAIR_SEPARATOR, Column, joined, pairs, text_of
+from .columns import FIELD_READERS, PAIR_SEPARATOR, Column, count_of, joined, pairs, text_of
 
 #: Rows converted together: enough to spread the per-column work thin, few enough that a batch's text
 #: (about 1 MB) stays in the CPU's cache: 1,000 rows were a third slower than 250.
@@ -197,6 +198,18 @@ def _pairs_cells(field: str, between: str, otherwise: ColumnCells) -> ColumnCell
     return cells
 
 
+def _count_cells(field: str, otherwise: ColumnCells) -> ColumnCells:
+    """A list field's length (``variants_count``), for a batch whose values are all lists."""
+
+    def cells(rows: list[dict[str, Any]]) -> list[str]:
+        values = list(map(dict.get, rows, itertools.repeat(field)))
+        if not _types(values) <= {list}:
+            return otherwise(rows)
+        return list(map(str, map(len, values)))
+
+    return cells
+
+
 #: :func:`.columns.pairs`' own ``between``, for a column that leaves it out.
 _PAIRS_BETWEEN = inspect.signature(pairs).parameters["between"].default
 
@@ -243,6 +256,8 @@ def column_cells(column: Column, text: Callable[[Any], str]) -> ColumnCells:
         return _joined_cells(field, *args, otherwise)
     if reader is pairs and text is neutralize:
         return _pairs_cells(field, *(args or (_PAIRS_BETWEEN,)), otherwise)
+    if reader is count_of and column.kind == "integer" and not args:
+        return _count_cells(field, otherwise)
     return otherwise
 
 
