@@ -210,6 +210,19 @@ def test_report_of_a_crawl_with_changes(engine: Engine, tmp_path: Path) -> None:
     )
 
 
+def test_the_exports_report_is_the_one_read_from_the_database(engine: Engine, tmp_path: Path) -> None:
+    """write_crawl_exports counts the report's figures in the passes that write the files (and reads
+    only the listed products' states again): the page is the one write_report reads alone."""
+    exports = tmp_path / "exports"
+    written = two_day_shop(engine, exports).read_text(encoding="utf-8")
+    alone = write_report(engine, exports, SITE, "c2").read_text(encoding="utf-8")
+
+    def page(html: str) -> str:
+        return re.sub(r"Generated [^<]*", "", html)
+
+    assert "€3.50" in written and page(written) == page(alone)
+
+
 def test_first_crawl_long_lists_and_a_crawl_with_no_products(engine: Engine, tmp_path: Path) -> None:
     exports = tmp_path / "exports"
     products = [state(f"p{i:03d}", f"Yarn {i:03d}", f"{i % 7 + 2}.50", site="big") for i in range(MAX_LISTED + 10)]

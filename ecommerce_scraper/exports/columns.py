@@ -64,6 +64,12 @@ class Column:
     width: int | None = None
     #: Excel: each cell's background by its row, a key of ``xlsxfile.FILL_COLOURS`` (else the row's).
     fill: Callable[[Any], str | None] | None = None
+    #: The one row field ``get`` reads and converts by kind (``text_of``, ``to_decimal``, ``to_datetime``),
+    #: when it does nothing else: the CSV writer then reads that field itself (:mod:`.csvbatch`).
+    field: str | None = None
+    #: A row field without which (``None`` or missing) ``get`` gives ``None``: the CSV writer skips
+    #: the getter for a batch where no row has it (the yarn attributes without ``ai``).
+    needs: str | None = None
 
 
 def value_of(row: Any, key: str) -> Any:
@@ -127,7 +133,8 @@ def _nested_text(value: Any) -> str | None:
     return text_of(value)
 
 
-def _count(values: Any) -> int:
+def count_of(values: Any) -> int:
+    """A list's length (0 for anything else)."""
     return len(values) if isinstance(values, list | tuple) else 0
 
 
@@ -155,20 +162,33 @@ def _date_field(key: str) -> Callable[[Any], datetime | None]:
     return get
 
 
+#: What each getter made by :func:`_field_of` reads: getter -> (row field, reader, the reader's
+#: other arguments). The CSV writer reads such a field itself for a whole batch (:mod:`.csvbatch`).
+FIELD_READERS: dict[Callable[[Any], Any], tuple[str, Callable[..., Any], tuple[Any, ...]]] = {}
+
+
+def _field_of(key: str, convert: Callable[..., Any], *args: Any) -> Callable[[Any], Any]:
+    def get(row: Any) -> Any:
+        return convert(row.get(key) if type(row) is dict else value_of(row, key), *args)
+
+    FIELD_READERS[get] = (key, convert, args)
+    return get
+
+
 def _text(name: str, description: str, *, key: str | None = None, width: int | None = None) -> Column:
-    return Column(name, "text", _text_field(key or name), description, width=width)
+    return Column(name, "text", _text_field(key or name), description, width=width, field=key or name)
 
 
 def _code(name: str, description: str, *, key: str | None = None) -> Column:
-    return Column(name, "code", _text_field(key or name), description)
+    return Column(name, "code", _text_field(key or name), description, field=key or name)
 
 
 def _url(name: str, description: str, *, key: str | None = None, link: bool = False) -> Column:
-    return Column(name, "url", _text_field(key or name), description, link=link)
+    return Column(name, "url", _text_field(key or name), description, link=link, field=key or name)
 
 
 def _money(name: str, description: str) -> Column:
-    return Column(name, "money", _money_field(name), description)
+    return Column(name, "money", _money_field(name), description, field=name)
 
 
 def _integer(name: str, description: str) -> Column:
@@ -176,7 +196,7 @@ def _integer(name: str, description: str) -> Column:
 
 
 def _date(name: str, description: str) -> Column:
-    return Column(name, "date", _date_field(name), description)
+    return Column(name, "date", _date_field(name), description, field=name)
 
 
 # --- yarn attributes (item["ai"]: {field: {"value": ..., "source": ...}}) ------------------
@@ -227,34 +247,44 @@ def _sources_text(row: Any) -> str | None:
     return PAIR_SEPARATOR.join(parts) or None
 
 
-def _attribute(name: str, kind: ColumnKind, description: str, *, width: int | None = None) -> Column:
-    if kind == "number":
-        return Column(name, kind, lambda row: to_number(attribute_value(row, name)), description, width=width)
-    return Column(name, kind, lambda row: text_of(attribute_value(row, name)), description, width=width)
+def _attribute(
+    name: str, kind: ColumnKind, description: str, *, width: int | None = None, get: Callable[[Any], Any] | None = None
+) -> Column:
+    """A yarn attribute's column: its value (``get``: another reading of ``ai``), empty without ``ai``."""
+    convert = to_number if kind == "number" else text_of
+
+    def value(row: Any) -> Any:
+        return convert(attribute_value(row, name))
+
+    return Column(name, kind, get or value, description, width=width, needs="ai")
 
 
 #: The yarn attributes (:mod:`ecommerce_scraper.ai`), in full.csv and the Products sheets.
 ATTRIBUTE_COLUMNS: tuple[Column, ...] = (
-    Column("fibres", "text", _fibres_text, 'fibre composition, `"merino wool 75%; polyamide 25%"` (English)', width=30),
+    _attribute(
+        "fibres", "text", 'fibre composition, `"merino wool 75%; polyamide 25%"` (English)', width=30, get=_fibres_text
+    ),
     _attribute("weight_g", "number", "weight of one ball or skein, grams"),
     _attribute("length_m", "number", "length of one ball or skein, metres"),
     _attribute("needle_mm_min", "number", "recommended knitting needles, smallest, mm"),
     _attribute("needle_mm_max", "number", "recommended knitting needles, largest, mm"),
     _attribute("hook_mm", "number", "recommended crochet hook, mm"),
-    Column("gauge", "text", _gauge_text, 'stitches × rows in 10 × 10 cm, `"22 × 30"` (`"22 sts"` without rows)'),
+    _attribute(
+        "gauge", "text", 'stitches × rows in 10 × 10 cm, `"22 × 30"` (`"22 sts"` without rows)', get=_gauge_text
+    ),
     _attribute("yarn_weight", "code", "`lace`, `fingering`, `sport`, `dk`, `worsted`, `aran`, `bulky`, `super_bulky`"),
     _attribute("care", "text", "care instructions as the shop words them"),
     _attribute("colour_name", "text", "colour, for a product sold in one colour"),
     _attribute("colour_code", "code", "the colour's code or number"),
     _attribute("product_type", "code", "`yarn`, `needles`, `hook`, `notion`, `kit`, `pattern`, `other`"),
     _attribute("origin", "text", "country of manufacture (English)"),
-    Column(
+    _attribute(
         "attribute_sources",
         "text",
-        _sources_text,
         "where each attribute came from: `structured` (the shop's own table), `rules` (read from the name "
         'and description), `ai` (the model), `"fibres=structured; origin=ai"`',
         width=40,
+        get=_sources_text,
     ),
 )
 
@@ -277,7 +307,7 @@ SEO_FIELD_COLUMNS: tuple[Column, ...] = (
     Column(
         "hreflang",
         "text",
-        lambda row: pairs(value_of(row, "hreflang"), "="),
+        _field_of("hreflang", pairs, "="),
         'language alternates, `"el=URL; en=URL"`',
         width=50,
     ),
@@ -301,7 +331,7 @@ FULL_COLUMNS: tuple[Column, ...] = (
     Column(
         "breadcrumbs",
         "text",
-        lambda row: joined(value_of(row, "breadcrumbs"), BREADCRUMB_SEPARATOR),
+        _field_of("breadcrumbs", joined, BREADCRUMB_SEPARATOR),
         'category path, joined with `" > "`',
         width=40,
     ),
@@ -310,26 +340,26 @@ FULL_COLUMNS: tuple[Column, ...] = (
     Column(
         "images",
         "url",
-        lambda row: joined(value_of(row, "images"), LIST_SEPARATOR),
+        _field_of("images", joined, LIST_SEPARATOR),
         'all image URLs, joined with `" | "`',
     ),
     Column(
         "variants_count",
         "integer",
-        lambda row: _count(value_of(row, "variants")),
+        _field_of("variants", count_of),
         "number of variants (details: the Variants sheet)",
     ),
     Column(
         "attributes",
         "text",
-        lambda row: pairs(value_of(row, "attributes")),
+        _field_of("attributes", pairs),
         'shop-stated attributes, `"name: value; name: value"`',
         width=50,
     ),
     *ATTRIBUTE_COLUMNS,
     *SEO_FIELD_COLUMNS,
     _code("fingerprint", "hash of the product's content (changes when what the shop shows changes)"),
-    Column("scraped_at", "date", _date_field("scraped_at"), "when the product page was read"),
+    _date("scraped_at", "when the product page was read"),
     _code("crawl_id", "the crawl that read it"),
 )
 
@@ -344,7 +374,7 @@ VARIANT_COLUMNS: tuple[Column, ...] = (
     Column(
         "options",
         "text",
-        lambda row: pairs(value_of(row, "options"), "="),
+        _field_of("options", pairs, "="),
         '`"option=value; option=value"` (e.g. `"Χρώμα=Κόκκινο"`)',
         width=30,
     ),

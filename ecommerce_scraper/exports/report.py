@@ -51,8 +51,15 @@ from ..storage.progress import CrawlLine, crawl_line
 from .csvfile import atomic_open
 from .report_across import AcrossShops
 from .report_charts import histogram_svg, history_svg
-from .report_figures import BUCKETS, HistoryPoint, Listed
-from .report_queries import collect_changes, collect_products, crawl_history, fill_removed, is_first_crawl
+from .report_figures import BUCKETS, ChangeFigures, Figures, HistoryPoint, Listed
+from .report_queries import (
+    collect_changes,
+    collect_products,
+    crawl_history,
+    fill_listed,
+    fill_removed,
+    is_first_crawl,
+)
 from .report_text import count, duration, moment, money, percent, share
 from .stored import LATEST, MASTER_NAME, crawl_dir, crawl_row, file_names, has_sightings
 
@@ -107,19 +114,37 @@ def _previous_finished(points: Sequence[HistoryPoint]) -> HistoryPoint | None:
     return before[-1] if before else None
 
 
-def report_context(engine: Engine, exports_dir: str | os.PathLike[str], site: str, crawl_id: str) -> dict[str, Any]:
-    """Everything report.html shows (streams the crawl's changes, then its products)."""
+def listed_products(changes: ChangeFigures) -> dict[str, list[Listed]]:
+    """product id -> the report's rows of it (movers and new products), whose price, currency
+    and availability the crawl's products fill (:class:`.report_queries.ProductCount`)."""
+    wanted: dict[str, list[Listed]] = {}
+    for row in (*changes.drops.items(), *changes.rises.items(), *changes.new.items()):
+        wanted.setdefault(row.product_id, []).append(row)
+    return wanted
+
+
+def report_context(
+    engine: Engine,
+    exports_dir: str | os.PathLike[str],
+    site: str,
+    crawl_id: str,
+    counted: tuple[ChangeFigures, Figures] | None = None,
+) -> dict[str, Any]:
+    """Everything report.html shows (streams the crawl's changes, then its products, unless
+    ``counted`` brings them: counted in the passes that wrote the crawl's files; then only the
+    listed products' states are read)."""
     crawl = crawl_row(engine, site, crawl_id)
     if crawl.items_count and not has_sightings(engine, site, crawl_id):
         # Stored before sightings existed (revision 0002): "0 products" would be a lie.
         raise LookupError(f"crawl {crawl_id!r} of {site!r} has no stored product list: no report")
-    changes = collect_changes(engine, site, crawl_id)
+    if counted is None:
+        changes = collect_changes(engine, site, crawl_id)
+        figures = collect_products(engine, site, crawl_id, listed_products(changes))
+    else:
+        changes, figures = counted
+        fill_listed(engine, site, crawl_id, listed_products(changes))
     drops, rises = changes.drops.items(), changes.rises.items()
     new, removed = changes.new.items(), changes.removed.items()
-    wanted: dict[str, list[Listed]] = {}
-    for row in (*drops, *rises, *new):
-        wanted.setdefault(row.product_id, []).append(row)
-    figures = collect_products(engine, site, crawl_id, wanted)
     fill_removed(engine, site, removed)
     history = crawl_history(engine, crawl, figures.summary.products)
     previous = _previous_finished(history)
@@ -163,12 +188,19 @@ def report_context(engine: Engine, exports_dir: str | os.PathLike[str], site: st
     }
 
 
-def write_report(engine: Engine, exports_dir: str | os.PathLike[str], site: str, crawl_id: str) -> Path:
-    """Write ``exports/<site>/<crawl_id>/report.html`` (atomically) and return its path.
+def write_report(
+    engine: Engine,
+    exports_dir: str | os.PathLike[str],
+    site: str,
+    crawl_id: str,
+    counted: tuple[ChangeFigures, Figures] | None = None,
+) -> Path:
+    """Write ``exports/<site>/<crawl_id>/report.html`` (atomically) and return its path
+    (``counted``: the crawl's changes and products counted already, see :func:`report_context`).
 
     ``LookupError`` when the crawl is not stored, or has no product list (stored before sightings).
     """
-    context = report_context(engine, exports_dir, site, crawl_id)
+    context = report_context(engine, exports_dir, site, crawl_id, counted)
     html = _templates().get_template(REPORT_NAME).render(context)
     return _write(crawl_dir(exports_dir, site, crawl_id) / REPORT_NAME, html)
 

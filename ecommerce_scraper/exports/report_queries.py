@@ -1,9 +1,11 @@
 """Reading what a crawl's report shows from the database.
 
 The crawl's changes (:func:`.stored.crawl_changes`) and products (:func:`.stored.crawl_states`)
-are streamed once each. The product-count chart shows the shop's last :data:`HISTORY_CRAWLS`
-crawls up to this one: ``items_count``, or for a crawl that never closed (``items_count`` 0,
-status running/aborted) its sightings.
+are streamed once each; when the crawl's files are written, counted in the same passes as them
+(:class:`ProductCount`, :class:`.report_figures.ChangeFigures`), and only the states of the few
+products the report lists are read again (:func:`fill_listed`). The product-count chart shows
+the shop's last :data:`HISTORY_CRAWLS` crawls up to this one: ``items_count``, or for a crawl
+that never closed (``items_count`` 0, status running/aborted) its sightings.
 """
 
 from __future__ import annotations
@@ -30,16 +32,40 @@ def collect_changes(engine: Engine, site: str, crawl_id: str) -> ChangeFigures:
     return figures
 
 
-def collect_products(engine: Engine, site: str, crawl_id: str, wanted: dict[str, list[Listed]]) -> Figures:
-    """Count the crawl's products; fill price, currency and availability of the ``wanted`` rows."""
-    figures = Figures(ShopSummary(site))
-    for state in crawl_states(engine, site, crawl_id):
+class ProductCount:
+    """The report's count of a crawl's products, one state at a time as they stream by (from the
+    database here, or in the pass that writes the crawl's files: :func:`.tree.write_crawl_exports`),
+    with price, currency and availability filled in the ``wanted`` rows."""
+
+    def __init__(self, site: str, wanted: dict[str, list[Listed]] | None = None) -> None:
+        self.figures = Figures(ShopSummary(site))
+        self._wanted = wanted or {}
+
+    def add(self, state: Any) -> None:
+        figures = self.figures
         figures.summary.add(state)
         if state.get("availability") == "out_of_stock":
             figures.out_of_stock += 1
+        for row in self._wanted.get(str(state.get("product_id")), ()):
+            _fill(row, state)
+
+
+def collect_products(engine: Engine, site: str, crawl_id: str, wanted: dict[str, list[Listed]]) -> Figures:
+    """Count the crawl's products; fill price, currency and availability of the ``wanted`` rows."""
+    count = ProductCount(site, wanted)
+    for state in crawl_states(engine, site, crawl_id):
+        count.add(state)
+    return count.figures
+
+
+def fill_listed(engine: Engine, site: str, crawl_id: str, wanted: dict[str, list[Listed]]) -> None:
+    """Fill price, currency and availability of the ``wanted`` rows from the states the crawl saw,
+    read by product id (a few: the report's lists), as :func:`collect_products` fills them."""
+    if not wanted:
+        return
+    for state in crawl_states(engine, site, crawl_id, wanted.keys()):
         for row in wanted.get(str(state.get("product_id")), ()):
             _fill(row, state)
-    return figures
 
 
 def _fill(row: Listed, state: Any) -> None:

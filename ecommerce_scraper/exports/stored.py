@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -57,8 +57,11 @@ def seen_state() -> Any:
     return case((Product.fingerprint == CrawlProduct.fingerprint, Product.data), else_=snapshot_data)
 
 
-def crawl_states(engine: Engine, site: str, crawl_id: str) -> Iterator[dict[str, Any]]:
-    """The product states crawl ``crawl_id`` saw, by product_id, streamed.
+def crawl_states(
+    engine: Engine, site: str, crawl_id: str, product_ids: Collection[str] | None = None
+) -> Iterator[dict[str, Any]]:
+    """The product states crawl ``crawl_id`` saw, by product_id, streamed (only those of
+    ``product_ids`` when given: a few, read by their ids).
 
     ``crawl_id`` is set to this crawl: an unchanged product's stored state still names the
     crawl that first read it that way (``scraped_at`` and ``url`` stay as read then).
@@ -70,13 +73,17 @@ def crawl_states(engine: Engine, site: str, crawl_id: str) -> Iterator[dict[str,
         .where(CrawlProduct.site == site, CrawlProduct.crawl_id == crawl_id)
         .order_by(CrawlProduct.product_id)
     )
+    if product_ids is not None:
+        query = query.where(CrawlProduct.product_id.in_(sorted(product_ids)))
     with engine.connect() as connection:
         result = connection.execution_options(stream_results=True, yield_per=FETCH_SIZE).execute(query)
         for product_id, data in result:
             if data is None:  # no stored state with that fingerprint: nothing to show
                 logger.warning("%s crawl %s: no stored state for product %s", site, crawl_id, product_id)
                 continue
-            yield {**data, "crawl_id": crawl_id}
+            # Each row's document is decoded afresh: set in place, not copied (the same keys, in the same order).
+            data["crawl_id"] = crawl_id
+            yield data
 
 
 def crawl_changes(engine: Engine, site: str, crawl_id: str) -> Iterator[dict[str, Any]]:

@@ -63,10 +63,13 @@ from .compare_export import (
     compare_sheet_rows,
     write_compare,
 )
+from .csvbatch import batches
 from .csvfile import CSV_ENCODING, CsvRowWriter, atomic_open, write_csv
 from .position_sheets import write_position_sheets
 from .report import write_index, write_report
 from .report_across import AcrossShops, across_shops
+from .report_figures import ChangeFigures
+from .report_queries import ProductCount
 from .stored import (
     LATEST,
     MASTER_NAME,
@@ -117,21 +120,29 @@ def write_crawl_exports(engine: Engine, exports_dir: str | os.PathLike[str], sit
         products = book.add_sheet("Products", FULL_COLUMNS)
         variants = book.add_sheet("Variants", VARIANT_COLUMNS)
         changes = book.add_sheet("Changes", DIFF_COLUMNS, highlight=change_direction)
-        # One pass over the crawl's products fills three files.
-        for state in crawl_states(engine, site, crawl_id):
-            full.write_row(state)
-            seo.write_row(state)
-            products.append(state)
-            variants.extend(variant_rows((state,)))
-        for change in crawl_changes(engine, site, crawl_id):
-            diff.write_row(change)
-            changes.append(change)
+        # One pass over the crawl's products fills three files, one over its changes two more, and
+        # both count what the report shows; the CSVs take them a batch at a time.
+        product_count = ProductCount(site)
+        for batch in batches(crawl_states(engine, site, crawl_id)):
+            full.write_rows(batch)
+            seo.write_rows(batch)
+            for state in batch:
+                products.append(state)
+                variants.extend(variant_rows((state,)))
+                product_count.add(state)
+        change_figures = ChangeFigures()
+        for batch in batches(crawl_changes(engine, site, crawl_id)):
+            diff.write_rows(batch)
+            for change in batch:
+                changes.append(change)
+                change_figures.add(change)
         written["full_csv"].rows = full.rows
         written["seo_csv"].rows = seo.rows
         written["diff_csv"].rows = diff.rows
         written["xlsx"].rows = products.rows
     # All files are complete here (the ExitStack renamed each into place); the report links them.
-    written["report_html"] = _Written("report_html", write_report(engine, exports_dir, site, crawl_id))
+    counted = (change_figures, product_count.figures)
+    written["report_html"] = _Written("report_html", write_report(engine, exports_dir, site, crawl_id, counted))
     _record(engine, site, crawl_id, written.values())
     if crawl.status == "finished" and latest_finished_crawl(engine, site) == crawl_id:
         switch_latest(Path(exports_dir) / site, [entry.path for entry in written.values()])
