@@ -29,8 +29,8 @@ class FieldCoveragePipeline:
 
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
-        #: identity key -> which watched fields the counted copy has (one bit per field)
-        self.counted: dict[tuple[str, str], int] = {}
+        #: site -> product id -> which watched fields the counted copy has (one bit per field)
+        self.counted: dict[str, dict[str, int]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FieldCoveragePipeline:
@@ -41,7 +41,8 @@ class FieldCoveragePipeline:
         key = identity_key(item)
         site = key[0] or "unknown"
         mask = sum(1 << n for n, field in enumerate(COVERAGE_FIELDS) if not is_empty(adapter.get(field)))
-        before = self.counted.get(key)
+        counted = self.counted.setdefault(key[0], {})
+        before = counted.get(key[1])
         if before is None:
             self.stats.inc_value(f"coverage/{site}/items")
         for n, field in enumerate(COVERAGE_FIELDS):
@@ -49,5 +50,5 @@ class FieldCoveragePipeline:
             has = bool(mask >> n & 1)
             if has != had:
                 self.stats.inc_value(f"coverage/{site}/{field}", 1 if has else -1)
-        self.counted[key] = mask
+        counted[key[1]] = mask
         return item

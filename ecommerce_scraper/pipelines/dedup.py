@@ -40,8 +40,8 @@ class DedupPipeline:
 
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
-        #: identity key -> completeness of the copy passed on
-        self.kept: dict[tuple[str, str], int] = {}
+        #: site -> product id -> completeness of the copy passed on (by site: no key tuple per product)
+        self.kept: dict[str, dict[str, int]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
@@ -51,7 +51,8 @@ class DedupPipeline:
         adapter = ItemAdapter(item)
         adapter["fingerprint"], score = fingerprint_and_completeness(item)
         key = identity_key(item)
-        kept = self.kept.get(key)
+        shop = self.kept.setdefault(key[0], {})
+        kept = shop.get(key[1])
         if kept is not None and not replaces(score, kept):
             self.stats.inc_value("dedup/dropped")
             logger.debug("duplicate of %s at %s dropped (completeness %d <= %d)", key, adapter.get("url"), score, kept)
@@ -59,5 +60,5 @@ class DedupPipeline:
         if kept is not None:
             self.stats.inc_value("dedup/replaced")
             logger.debug("duplicate of %s at %s is more complete: it replaces the first", key, adapter.get("url"))
-        self.kept[key] = score
+        shop[key[1]] = score
         return item
