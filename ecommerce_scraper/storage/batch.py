@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, any_, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from .bulk import BulkWriter
+from .bulk import BulkWriter, json_text
 from .diff import ChangeRecord, diff_states
 from .models import Change, CrawlProduct, Product, Snapshot
 from .state import completeness, fingerprint, from_state_money, replaces
@@ -166,7 +165,7 @@ def write_states(writer: CrawlWriter, bulk: BulkWriter, by_id: dict[str, dict[st
                 rederived.append({"row_site": site, "row_pid": product_id, "new_data": new_data})
             continue
         state = {**state, "fingerprint": fp}
-        data = json.dumps(state)  # once, for the product row and its snapshot
+        data = json_text(state)  # once, for the product row and its snapshot
         products.append(product_values(site, crawl_id, state, fp, data, now))
         if changed:
             scraped_at = _parse_time(state.get("scraped_at")) or now
