@@ -129,9 +129,11 @@ def write_states(writer: CrawlWriter, bulk: BulkWriter, by_id: dict[str, dict[st
     ]
     taken_back, before_crawl = _take_back(connection, site, crawl_id, redone)
 
-    products: list[tuple[Any, ...]] = []
+    products: list[tuple[Any, ...]] = []  # of products known to the database
+    new_products: list[tuple[Any, ...]] = []  # of products it did not know
     snapshots: list[tuple[Any, ...]] = []
-    sightings: list[tuple[Any, ...]] = []
+    sightings: list[tuple[Any, ...]] = []  # of products seen already in this crawl
+    new_sightings: list[tuple[Any, ...]] = []
     changes: list[tuple[Any, ...]] = []
     unchanged: list[str] = []
     rederived: list[dict[str, Any]] = []
@@ -144,7 +146,7 @@ def write_states(writer: CrawlWriter, bulk: BulkWriter, by_id: dict[str, dict[st
             # after a resume too, when the dedup pipeline's memory is gone): the first copy stays.
             continue
         fp = fingerprints[product_id]
-        sightings.append((site, crawl_id, product_id, fp))
+        (sightings if seen_in_this_crawl else new_sightings).append((site, crawl_id, product_id, fp))
         if seen_in_this_crawl:
             # A more complete duplicate, or a rerun of a batch: its changes again, against the
             # state before this crawl ("new" said it was unknown or removed then: it still is new).
@@ -166,15 +168,17 @@ def write_states(writer: CrawlWriter, bulk: BulkWriter, by_id: dict[str, dict[st
             continue
         state = {**state, "fingerprint": fp}
         data = json_text(state)  # once, for the product row and its snapshot
-        products.append(product_values(site, crawl_id, state, fp, data, now))
+        (new_products if row is None else products).append(product_values(site, crawl_id, state, fp, data, now))
         if changed:
             scraped_at = _parse_time(state.get("scraped_at")) or now
             snapshots.append((site, product_id, crawl_id, fp, data, scraped_at))
         changes += [change_values(site, crawl_id, record, state, now) for record in records]
 
-    # An upsert even for products the batch's read found unknown: a crawl of the same shop left
-    # running elsewhere may add them meanwhile, and then both must go on.
+    # Products the batch's read found unknown are inserted as they are, but may be upserted after
+    # all: a crawl of the same shop left running elsewhere may add them meanwhile, and both go on.
+    # Known first: the new rows' ids then follow the batch's order among themselves, as before.
     bulk.upsert(Product.__table__, PRODUCT_COLUMNS, products, ("site", "product_id"), PRODUCT_UPDATED)
+    bulk.insert_new(Product.__table__, PRODUCT_COLUMNS, new_products, ("site", "product_id"), PRODUCT_UPDATED)
     if unchanged:
         connection.execute(
             update(Product)
@@ -191,9 +195,9 @@ def write_states(writer: CrawlWriter, bulk: BulkWriter, by_id: dict[str, dict[st
         )
     _write_snapshots(bulk, site, crawl_id, snapshots)
     # A product seen again in this crawl, more complete, keeps one sighting: the better copy's.
-    bulk.upsert(
-        CrawlProduct.__table__, SIGHTING_COLUMNS, sightings, ("site", "crawl_id", "product_id"), ("fingerprint",)
-    )
+    sighting_key = ("site", "crawl_id", "product_id")
+    bulk.upsert(CrawlProduct.__table__, SIGHTING_COLUMNS, sightings, sighting_key, ("fingerprint",))
+    bulk.insert_new(CrawlProduct.__table__, SIGHTING_COLUMNS, new_sightings, sighting_key, ("fingerprint",))
     bulk.insert(Change.__table__, CHANGE_COLUMNS, changes)
     retracted = sum(len(taken_back[product_id]) for product_id in redone)
     return BatchResult(len(changes), retracted)

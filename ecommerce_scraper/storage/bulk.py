@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Connection, Engine, Table
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 #: ``connection.info`` key: what :class:`BulkWriter` has set up on that database connection.
 _SET_UP = "bulk_set_up"
@@ -117,6 +117,32 @@ class BulkWriter:
         self._copy(temp, columns, rows)
         names = ", ".join(columns)
         self.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {temp}{conflict}")  # noqa: S608
+
+    def insert_new(
+        self,
+        table: Table,
+        columns: Sequence[str],
+        rows: Sequence[tuple[Any, ...]],
+        key: Sequence[str],
+        update: Sequence[str],
+    ) -> None:
+        """:meth:`upsert` of rows whose keys the caller found absent. On PostgreSQL they are copied
+        straight into the table (no temporary table, no second ``INSERT``); should one exist after
+        all (a crawl of the same shop left running elsewhere wrote it meanwhile), the copy is taken
+        back to a savepoint and the rows are upserted."""
+        if not rows:
+            return
+        if not self.postgres:
+            self.upsert(table, columns, rows, key, update)
+            return
+        savepoint = self.connection.begin_nested()
+        try:
+            self._copy(table.name, columns, rows)
+        except IntegrityError:
+            savepoint.rollback()
+            self.upsert(table, columns, rows, key, update)
+        else:
+            savepoint.commit()
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """One statement in the driver's own parameter style; SQLAlchemy's result."""
