@@ -135,14 +135,11 @@ class BulkWriter:
         if not self.postgres:
             self.upsert(table, columns, rows, key, update)
             return
-        savepoint = self.connection.begin_nested()
         try:
-            self._copy(table.name, columns, rows)
+            with self.connection.begin_nested():  # any error takes the copy back, then is raised
+                self._copy(table.name, columns, rows)
         except IntegrityError:
-            savepoint.rollback()
             self.upsert(table, columns, rows, key, update)
-        else:
-            savepoint.commit()
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """One statement in the driver's own parameter style; SQLAlchemy's result."""
