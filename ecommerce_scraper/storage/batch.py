@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -180,11 +181,11 @@ def write_states(writer: CrawlWriter, bulk: BulkWriter, by_id: dict[str, dict[st
     bulk.upsert(Product.__table__, PRODUCT_COLUMNS, products, ("site", "product_id"), PRODUCT_UPDATED)
     bulk.insert_new(Product.__table__, PRODUCT_COLUMNS, new_products, ("site", "product_id"), PRODUCT_UPDATED)
     if unchanged:
-        connection.execute(
-            update(Product)
-            .where(Product.site == site, _one_of(connection, Product.product_id, unchanged))
-            .values(last_seen=now, last_crawl_id=crawl_id)
-        )
+        where, params = _of_products(connection, site, unchanged)
+        marker = "%s" if bulk.postgres else "?"
+        (last_seen,) = bulk.bound(Product.__table__, ("last_seen",), (now,))
+        sql = f"UPDATE products SET last_seen = {marker}, last_crawl_id = {marker} WHERE {where}"  # noqa: S608
+        connection.exec_driver_sql(sql, (last_seen, crawl_id, *params))
     if rederived:
         table = Product.__table__
         connection.execute(
@@ -230,14 +231,27 @@ def _one_of(connection: Connection, column: Any, values: list[str]) -> Any:
 
 
 def _known(connection: Connection, site: str, product_ids: list[str]) -> dict[str, Known]:
-    query = select(
-        Product.product_id,
-        Product.fingerprint,
-        Product.last_crawl_id,
-        Product.removed_at.is_not(None),
-        Product.data["ai"],
-    ).where(Product.site == site, _one_of(connection, Product.product_id, product_ids))
-    return {pid: Known(fp, last, bool(removed), ai) for pid, fp, last, removed, ai in connection.execute(query)}
+    # In the driver's SQL: this runs for every product of every batch, and SQLAlchemy's result
+    # rows and its JSON processor cost more than the query. Only the ``ai`` part of the state is
+    # read, as JSON text, parsed when there is something in it (mostly there is not).
+    if connection.dialect.name == "postgresql":
+        ai = "(data -> 'ai')::text"
+    else:
+        ai = """JSON_QUOTE(JSON_EXTRACT(data, '$."ai"'))"""  # SQLAlchemy's own ``data["ai"]`` on SQLite
+    where, params = _of_products(connection, site, product_ids)
+    columns = f"product_id, fingerprint, last_crawl_id, removed_at IS NOT NULL, {ai}"
+    sql = f"SELECT {columns} FROM products WHERE {where}"  # noqa: S608 - names and markers only
+    return {
+        pid: Known(fp, last, bool(removed), None if ai_text in (None, "null") else json.loads(ai_text))
+        for pid, fp, last, removed, ai_text in connection.exec_driver_sql(sql, params).fetchall()
+    }
+
+
+def _of_products(connection: Connection, site: str, product_ids: list[str]) -> tuple[str, tuple[Any, ...]]:
+    """``WHERE`` the shop's products in ``product_ids``, in the driver's SQL, and its parameters."""
+    if connection.dialect.name == "postgresql":
+        return "site = %s AND product_id = ANY(%s::varchar[])", (site, product_ids)
+    return f"site = ? AND product_id IN ({', '.join('?' * len(product_ids))})", (site, *product_ids)
 
 
 def _stored_states(connection: Connection, site: str, product_ids: list[str]) -> dict[str, dict[str, Any]]:

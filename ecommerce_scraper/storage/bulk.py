@@ -141,6 +141,14 @@ class BulkWriter:
         except IntegrityError:
             self.upsert(table, columns, rows, key, update)
 
+    def bound(self, table: Table, columns: Sequence[str], values: Sequence[Any]) -> tuple[Any, ...]:
+        """``values`` of ``columns`` as the driver is to get them in hand-written SQL: on SQLite
+        through SQLAlchemy's bind processors (stored as the ORM stores them), else as they are."""
+        if self.postgres:
+            return tuple(values)
+        processors = _bind_processors(self.connection, table, columns)
+        return tuple(value if f is None else f(value) for f, value in zip(processors, values, strict=True))
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """One statement in the driver's own parameter style; SQLAlchemy's result."""
         return self.connection.exec_driver_sql(sql, tuple(params))
