@@ -4,8 +4,9 @@ and :class:`BulkWriter`, which writes a batch's rows table by table in one round
 How a batch's rows reach each database (one transaction per batch, the caller's):
 
 - PostgreSQL: ``COPY … FROM STDIN`` (psycopg 3's ``cursor.copy``, ``write_row``, which escapes
-  NULLs, tabs, newlines and backslashes itself). Plain inserts are copied straight into their
-  table; upserts are copied into a temporary table of the connection (created once per
+  NULLs, tabs, newlines and backslashes itself). Plain inserts, and rows the caller found new
+  (:meth:`BulkWriter.insert_new`, in a savepoint), are copied straight into their table; upserts
+  are copied into a temporary table of the connection (created once per
   connection, ``ON COMMIT DELETE ROWS``), then moved with one
   ``INSERT … SELECT … ON CONFLICT … DO UPDATE``. A driver error inside ``COPY`` is raised as
   SQLAlchemy's, like every other statement's.
