@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, any_, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from .bulk import BulkWriter, json_text
+from .bulk import BulkWriter, Upsert, json_text
 from .diff import ChangeRecord, diff_states
 from .models import Change, CrawlProduct, Product, Snapshot
 from .state import completeness, fingerprint, from_state_money, replaces
@@ -175,11 +175,18 @@ def write_states(writer: CrawlWriter, bulk: BulkWriter, by_id: dict[str, dict[st
             snapshots.append((site, product_id, crawl_id, fp, data, scraped_at))
         changes += [change_values(site, crawl_id, record, state, now) for record in records]
 
-    # Products the batch's read found unknown are inserted as they are, but may be upserted after
-    # all: a crawl of the same shop left running elsewhere may add them meanwhile, and both go on.
-    # Known first: the new rows' ids then follow the batch's order among themselves, as before.
-    bulk.upsert(Product.__table__, PRODUCT_COLUMNS, products, ("site", "product_id"), PRODUCT_UPDATED)
-    bulk.insert_new(Product.__table__, PRODUCT_COLUMNS, new_products, ("site", "product_id"), PRODUCT_UPDATED)
+    # Products the batch's read found unknown, and sightings of products not yet seen in this crawl,
+    # are inserted as they are, but may be upserted after all: a crawl of the same shop left
+    # running elsewhere may add them meanwhile, and both go on. Known products first: the new
+    # rows' ids then follow the batch's order among themselves, as before.
+    product_key, sighting_key = ("site", "product_id"), ("site", "crawl_id", "product_id")
+    bulk.upsert(Product.__table__, PRODUCT_COLUMNS, products, product_key, PRODUCT_UPDATED)
+    bulk.insert_new(
+        Upsert(Product.__table__, PRODUCT_COLUMNS, new_products, product_key, PRODUCT_UPDATED),
+        Upsert(CrawlProduct.__table__, SIGHTING_COLUMNS, new_sightings, sighting_key, ("fingerprint",)),
+    )
+    # A product seen again in this crawl, more complete, keeps one sighting: the better copy's.
+    bulk.upsert(CrawlProduct.__table__, SIGHTING_COLUMNS, sightings, sighting_key, ("fingerprint",))
     if unchanged:
         where, params = _of_products(connection, site, unchanged)
         marker = "%s" if bulk.postgres else "?"
@@ -195,10 +202,6 @@ def write_states(writer: CrawlWriter, bulk: BulkWriter, by_id: dict[str, dict[st
             rederived,
         )
     _write_snapshots(bulk, site, crawl_id, snapshots)
-    # A product seen again in this crawl, more complete, keeps one sighting: the better copy's.
-    sighting_key = ("site", "crawl_id", "product_id")
-    bulk.upsert(CrawlProduct.__table__, SIGHTING_COLUMNS, sightings, sighting_key, ("fingerprint",))
-    bulk.insert_new(CrawlProduct.__table__, SIGHTING_COLUMNS, new_sightings, sighting_key, ("fingerprint",))
     bulk.insert(Change.__table__, CHANGE_COLUMNS, changes)
     retracted = sum(len(taken_back[product_id]) for product_id in redone)
     return BatchResult(len(changes), retracted)
