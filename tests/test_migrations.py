@@ -1,12 +1,13 @@
 """Migration 0006 on a database with rows in it: made at 0005 by the migrations of then, filled
-through the writer, upgraded to head and back; every row stays, and a crawl goes on there."""
+through the writer, upgraded to head and back; every row stays, and a crawl goes on there.
+0006 drops five indexes and, on PostgreSQL, sets the products table's fillfactor."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, func, inspect, select
+from sqlalchemy import Engine, create_engine, func, inspect, select, text
 
 from ecommerce_scraper.storage import db
 from ecommerce_scraper.storage.models import Change, Crawl, CrawlProduct, Product, Snapshot
@@ -50,6 +51,15 @@ def indexes(engine: Engine) -> dict[str, set[str]]:
     return {table: {index["name"] for index in inspector.get_indexes(table)} for table in DROPPED}
 
 
+def fillfactor(engine: Engine) -> str | None:
+    """The products table's fillfactor on PostgreSQL (``None``: the default, or SQLite)."""
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as connection:
+        options = connection.execute(text("SELECT reloptions FROM pg_class WHERE oid = 'products'::regclass")).scalar()
+    return next((option for option in options or () if option.startswith("fillfactor=")), None)
+
+
 def contents(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of the written tables, in key order, as read through the models."""
     with engine.connect() as connection:
@@ -68,6 +78,7 @@ def test_0006_upgrades_a_filled_0005_database_and_back(database_url: str) -> Non
     engine = db.create_engine_for(database_url)
     try:
         assert all(DROPPED[table] <= names for table, names in indexes(plain).items())
+        assert fillfactor(plain) is None
         crawl(engine, "c1", [state("p1", "4.50"), state("p2", "7.00"), state("p3", "3.20")])
         crawl(engine, "c2", [state("p1", "3.90"), state("p2", "7.00")])
         before = contents(engine)
@@ -77,6 +88,7 @@ def test_0006_upgrades_a_filled_0005_database_and_back(database_url: str) -> Non
 
         db.upgrade(database_url)
         assert all(not DROPPED[table] & names for table, names in indexes(plain).items())
+        assert fillfactor(plain) == ("fillfactor=60" if plain.dialect.name == "postgresql" else None)
         assert contents(engine) == before
         # The upgraded database opens as it is, and a crawl there diffs against the rows of 0005.
         engine.dispose()
@@ -95,6 +107,7 @@ def test_0006_upgrades_a_filled_0005_database_and_back(database_url: str) -> Non
 
         db.downgrade(database_url, "0005")
         assert all(DROPPED[table] <= names for table, names in indexes(plain).items())
+        assert fillfactor(plain) is None
         assert contents(engine) == after
     finally:
         engine.dispose()

@@ -65,8 +65,12 @@ class Crawl(Base):
 class Product(Base):
     __tablename__ = "products"
     # The unique key serves every lookup by shop; no other index (migration 0006): each one is
-    # written again for every product of every crawl.
-    __table_args__ = (UniqueConstraint("site", "product_id", name="uq_products_site_product"),)
+    # written again for every product of every crawl. Every crawl rewrites the row of each product
+    # it sees: on PostgreSQL its page keeps room for that (an update without index entries).
+    __table_args__ = (
+        UniqueConstraint("site", "product_id", name="uq_products_site_product"),
+        {"postgresql_with": {"fillfactor": 60}},
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     site: Mapped[str] = mapped_column(String(100))
