@@ -14,6 +14,9 @@ On PostgreSQL, ``products`` gets ``fillfactor = 60``: a crawl rewrites the row o
 it sees (``last_seen``, ``last_crawl_id``), and with room on its page the new version stays there
 without a new entry in any index (a "HOT" update), which is most of what an unchanged product
 costs. Pages written from now on keep the room; those written before fill it as they are rewritten.
+The table is no larger for it after a second crawl: without the room each crawl's new versions go
+to new pages (10,000 products here: 20, 41, then 61 MB after three crawls, until a vacuum), with
+it they take the room of the versions before (41 MB from the first crawl on).
 
 No row is touched, and the downgrade builds the indexes again and takes the setting back.
 
