@@ -48,7 +48,7 @@ from sqlalchemy import Column, Engine, MetaData, String, Table, create_engine, t
 from sqlalchemy.exc import SQLAlchemyError
 
 from ecommerce_scraper.storage.batch import PRODUCT_COLUMNS, product_values
-from ecommerce_scraper.storage.bulk import BulkWriter
+from ecommerce_scraper.storage.bulk import BulkWriter, json_text
 from ecommerce_scraper.storage.db import DatabaseError, mask_url, open_database
 from ecommerce_scraper.storage.models import Product
 from ecommerce_scraper.storage.state import fingerprint_and_completeness, to_state
@@ -177,7 +177,7 @@ def run_raw(url: str, paths: list[Path]) -> dict[str, Any]:
         for batch in iter_chunks(read_states(paths, 1), BATCH_SIZE):
             now = datetime.now(UTC)
             rows = [
-                product_values(SITE, "raw", s, s["fingerprint"], json.dumps(s), now)
+                product_values(SITE, "raw", s, s["fingerprint"], json_text(s), now)
                 if table is wide
                 else (SITE, s["product_id"], s["fingerprint"])
                 for s in batch

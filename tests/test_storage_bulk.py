@@ -7,7 +7,10 @@ executemany on SQLite, each test on both.
   against the state before the crawl, once (batched take-back), and its snapshot is the better copy.
 - New derived attributes (``ai``) of an unchanged product update its state, no change recorded.
 - A batch that fails on PostgreSQL raises SQLAlchemy's error (what the pipeline spools on),
-  writes nothing, and the connection's next batch works (its temporary tables set up again).
+  writes nothing, and the connection's next batch works (its temporary tables set up again),
+  whether it failed in a known product's upsert or in a new product's straight copy.
+- A product the batch's read found unknown but that exists by the time it is written (a crawl of
+  the same shop running elsewhere wrote it meanwhile) is upserted, as any known product.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from ecommerce_scraper.storage import db
+from ecommerce_scraper.storage import batch, db
 from ecommerce_scraper.storage.models import CrawlProduct, Snapshot
 from ecommerce_scraper.storage.state import fingerprint, to_state
 from ecommerce_scraper.storage.writer import CrawlWriter
@@ -164,5 +167,57 @@ def test_a_failed_batch_on_postgresql_writes_nothing_and_the_next_one_works(tmp_
             assert sorted(c.change_type for c in changes_of(engine, "c2")) == ["new", "price_up"]
             with engine.connect() as connection:
                 assert connection.scalar(select(func.count()).select_from(Snapshot)) == 4
+        finally:
+            engine.dispose()
+
+
+def test_a_new_product_written_meanwhile_by_another_crawl_is_upserted(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_crawl(engine, "c1", [state("p1"), state("p2")])
+    known = batch._known
+
+    def p1_unknown(*args: Any) -> dict[str, batch.Known]:
+        # What the batch's read saw just before another process inserted p1 and its sighting.
+        return {pid: row for pid, row in known(*args).items() if pid != "p1"}
+
+    monkeypatch.setattr(batch, "_known", p1_unknown)
+    writer = CrawlWriter(engine, SITE, "c2", SITE)
+    writer.start()
+    with engine.begin() as connection:  # the other process's sighting of p1 in this crawl
+        connection.execute(
+            CrawlProduct.__table__.insert(), [{"site": SITE, "crawl_id": "c2", "product_id": "p1", "fingerprint": "x"}]
+        )
+    dearer = state("p1", price=Decimal("5.00"))
+    assert writer.write_batch([dearer, state("p2"), state("p3")]) == 2  # p1 "new" (as read), p3 new
+    rows = product_rows(engine)
+    assert set(rows) == {"p1", "p2", "p3"} and rows["p1"].data == dearer and rows["p1"].first_crawl_id == "c1"
+    with engine.connect() as connection:
+        sightings = dict(
+            connection.execute(
+                select(CrawlProduct.product_id, CrawlProduct.fingerprint).where(CrawlProduct.crawl_id == "c2")
+            ).all()
+        )
+    assert sightings == {
+        "p1": dearer["fingerprint"],
+        "p2": state("p2")["fingerprint"],
+        "p3": state("p3")["fingerprint"],
+    }
+
+
+def test_a_batch_failing_in_a_new_products_copy_on_postgresql_writes_nothing(tmp_path: Path) -> None:
+    with fresh_database("postgresql", tmp_path) as url:
+        engine = db.open_database(url)
+        try:
+            write_crawl(engine, "c1", [state("p1")])
+            writer = CrawlWriter(engine, SITE, "c2", SITE)
+            writer.start()
+            broken = state("p2", description="nul \x00 here")  # refused by PostgreSQL's JSON
+            with pytest.raises(SQLAlchemyError):
+                writer.write_batch([state("p1", price=Decimal("5.00")), broken])
+            assert set(product_rows(engine)) == {"p1"} and product_rows(engine)["p1"].last_crawl_id == "c1"
+            assert writer.write_batch([state("p1", price=Decimal("5.00")), state("p2")]) == 2
+            writer.finish("finished", {})
+            assert sorted(c.change_type for c in changes_of(engine, "c2")) == ["new", "price_up"]
         finally:
             engine.dispose()

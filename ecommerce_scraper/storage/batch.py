@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, any_, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from .bulk import BulkWriter
+from .bulk import BulkWriter, Upsert, json_text
 from .diff import ChangeRecord, diff_states
 from .models import Change, CrawlProduct, Product, Snapshot
 from .state import completeness, fingerprint, from_state_money, replaces
@@ -130,9 +130,11 @@ def write_states(writer: CrawlWriter, bulk: BulkWriter, by_id: dict[str, dict[st
     ]
     taken_back, before_crawl = _take_back(connection, site, crawl_id, redone)
 
-    products: list[tuple[Any, ...]] = []
+    products: list[tuple[Any, ...]] = []  # of products known to the database
+    new_products: list[tuple[Any, ...]] = []  # of products it did not know
     snapshots: list[tuple[Any, ...]] = []
-    sightings: list[tuple[Any, ...]] = []
+    sightings: list[tuple[Any, ...]] = []  # of products seen already in this crawl
+    new_sightings: list[tuple[Any, ...]] = []
     changes: list[tuple[Any, ...]] = []
     unchanged: list[str] = []
     rederived: list[dict[str, Any]] = []
@@ -145,7 +147,7 @@ def write_states(writer: CrawlWriter, bulk: BulkWriter, by_id: dict[str, dict[st
             # after a resume too, when the dedup pipeline's memory is gone): the first copy stays.
             continue
         fp = fingerprints[product_id]
-        sightings.append((site, crawl_id, product_id, fp))
+        (sightings if seen_in_this_crawl else new_sightings).append((site, crawl_id, product_id, fp))
         if seen_in_this_crawl:
             # A more complete duplicate, or a rerun of a batch: its changes again, against the
             # state before this crawl ("new" said it was unknown or removed then: it still is new).
@@ -166,22 +168,31 @@ def write_states(writer: CrawlWriter, bulk: BulkWriter, by_id: dict[str, dict[st
                 rederived.append({"row_site": site, "row_pid": product_id, "new_data": new_data})
             continue
         state = {**state, "fingerprint": fp}
-        data = json.dumps(state)  # once, for the product row and its snapshot
-        products.append(product_values(site, crawl_id, state, fp, data, now))
+        data = json_text(state)  # once, for the product row and its snapshot
+        (new_products if row is None else products).append(product_values(site, crawl_id, state, fp, data, now))
         if changed:
             scraped_at = _parse_time(state.get("scraped_at")) or now
             snapshots.append((site, product_id, crawl_id, fp, data, scraped_at))
         changes += [change_values(site, crawl_id, record, state, now) for record in records]
 
-    # An upsert even for products the batch's read found unknown: a crawl of the same shop left
-    # running elsewhere may add them meanwhile, and then both must go on.
-    bulk.upsert(Product.__table__, PRODUCT_COLUMNS, products, ("site", "product_id"), PRODUCT_UPDATED)
+    # Products the batch's read found unknown, and sightings of products not yet seen in this crawl,
+    # are inserted as they are, but may be upserted after all: a crawl of the same shop left
+    # running elsewhere may add them meanwhile, and both go on. Known products first: the new
+    # rows' ids then follow the batch's order among themselves, as before.
+    product_key, sighting_key = ("site", "product_id"), ("site", "crawl_id", "product_id")
+    bulk.upsert(Product.__table__, PRODUCT_COLUMNS, products, product_key, PRODUCT_UPDATED)
+    bulk.insert_new(
+        Upsert(Product.__table__, PRODUCT_COLUMNS, new_products, product_key, PRODUCT_UPDATED),
+        Upsert(CrawlProduct.__table__, SIGHTING_COLUMNS, new_sightings, sighting_key, ("fingerprint",)),
+    )
+    # A product seen again in this crawl, more complete, keeps one sighting: the better copy's.
+    bulk.upsert(CrawlProduct.__table__, SIGHTING_COLUMNS, sightings, sighting_key, ("fingerprint",))
     if unchanged:
-        connection.execute(
-            update(Product)
-            .where(Product.site == site, _one_of(connection, Product.product_id, unchanged))
-            .values(last_seen=now, last_crawl_id=crawl_id)
-        )
+        where, params = _of_products(connection, site, unchanged)
+        marker = "%s" if bulk.postgres else "?"
+        (last_seen,) = bulk.bound(Product.__table__, ("last_seen",), (now,))
+        sql = f"UPDATE products SET last_seen = {marker}, last_crawl_id = {marker} WHERE {where}"  # noqa: S608
+        connection.exec_driver_sql(sql, (last_seen, crawl_id, *params))
     if rederived:
         table = Product.__table__
         connection.execute(
@@ -191,10 +202,6 @@ def write_states(writer: CrawlWriter, bulk: BulkWriter, by_id: dict[str, dict[st
             rederived,
         )
     _write_snapshots(bulk, site, crawl_id, snapshots)
-    # A product seen again in this crawl, more complete, keeps one sighting: the better copy's.
-    bulk.upsert(
-        CrawlProduct.__table__, SIGHTING_COLUMNS, sightings, ("site", "crawl_id", "product_id"), ("fingerprint",)
-    )
     bulk.insert(Change.__table__, CHANGE_COLUMNS, changes)
     retracted = sum(len(taken_back[product_id]) for product_id in redone)
     return BatchResult(len(changes), retracted)
@@ -227,14 +234,27 @@ def _one_of(connection: Connection, column: Any, values: list[str]) -> Any:
 
 
 def _known(connection: Connection, site: str, product_ids: list[str]) -> dict[str, Known]:
-    query = select(
-        Product.product_id,
-        Product.fingerprint,
-        Product.last_crawl_id,
-        Product.removed_at.is_not(None),
-        Product.data["ai"],
-    ).where(Product.site == site, _one_of(connection, Product.product_id, product_ids))
-    return {pid: Known(fp, last, bool(removed), ai) for pid, fp, last, removed, ai in connection.execute(query)}
+    # In the driver's SQL: this runs for every product of every batch, and SQLAlchemy's result
+    # rows and its JSON processor cost more than the query. Only the ``ai`` part of the state is
+    # read, as JSON text, parsed when there is something in it (mostly there is not).
+    if connection.dialect.name == "postgresql":
+        ai = "(data -> 'ai')::text"
+    else:
+        ai = """JSON_QUOTE(JSON_EXTRACT(data, '$."ai"'))"""  # SQLAlchemy's own ``data["ai"]`` on SQLite
+    where, params = _of_products(connection, site, product_ids)
+    columns = f"product_id, fingerprint, last_crawl_id, removed_at IS NOT NULL, {ai}"
+    sql = f"SELECT {columns} FROM products WHERE {where}"  # noqa: S608 - names and markers only
+    return {
+        pid: Known(fp, last, bool(removed), None if ai_text in (None, "null") else json.loads(ai_text))
+        for pid, fp, last, removed, ai_text in connection.exec_driver_sql(sql, params).fetchall()
+    }
+
+
+def _of_products(connection: Connection, site: str, product_ids: list[str]) -> tuple[str, tuple[Any, ...]]:
+    """``WHERE`` the shop's products in ``product_ids``, in the driver's SQL, and its parameters."""
+    if connection.dialect.name == "postgresql":
+        return "site = %s AND product_id = ANY(%s::varchar[])", (site, product_ids)
+    return f"site = ? AND product_id IN ({', '.join('?' * len(product_ids))})", (site, *product_ids)
 
 
 def _stored_states(connection: Connection, site: str, product_ids: list[str]) -> dict[str, dict[str, Any]]:

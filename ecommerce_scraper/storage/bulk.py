@@ -4,8 +4,9 @@ and :class:`BulkWriter`, which writes a batch's rows table by table in one round
 How a batch's rows reach each database (one transaction per batch, the caller's):
 
 - PostgreSQL: ``COPY … FROM STDIN`` (psycopg 3's ``cursor.copy``, ``write_row``, which escapes
-  NULLs, tabs, newlines and backslashes itself). Plain inserts are copied straight into their
-  table; upserts are copied into a temporary table of the connection (created once per
+  NULLs, tabs, newlines and backslashes itself). Plain inserts, and rows the caller found new
+  (:meth:`BulkWriter.insert_new`, in a savepoint), are copied straight into their table; upserts
+  are copied into a temporary table of the connection (created once per
   connection, ``ON COMMIT DELETE ROWS``), then moved with one
   ``INSERT … SELECT … ON CONFLICT … DO UPDATE``. A driver error inside ``COPY`` is raised as
   SQLAlchemy's, like every other statement's.
@@ -14,22 +15,43 @@ How a batch's rows reach each database (one transaction per batch, the caller's)
   SQLite ``Numeric`` does, times in its ``DateTime`` format).
 
 Table and column names in the SQL come from the models, never from scraped data. JSON columns
-are given as text (``json.dumps`` of the value, SQLAlchemy's default serializer):
-a state serialized once serves both its product row and its snapshot.
+are given as text (:func:`json_text`): a state serialized once serves both its product row and
+its snapshot.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Engine, Table
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 #: ``connection.info`` key: what :class:`BulkWriter` has set up on that database connection.
 _SET_UP = "bulk_set_up"
 _LZ4 = "default_toast_compression"
+_NEW_ROWS = "bulk_new_rows"  # the savepoint of BulkWriter.insert_new
+_COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def json_text(value: Any) -> str:
+    """``value`` as JSON text for a JSON column: UTF-8 as it is and no spaces. Greek text escaped
+    as ``\\uXXXX`` (``json.dumps``' default) is nearly twice as long, and PostgreSQL parses
+    JSONB (SQLite stores, and syncs to disk) every byte of it. Reads back as the same value.
+
+    Text that is not valid Unicode (a lone surrogate, from a broken JSON-LD ``\\ud800``) can't
+    be sent as UTF-8: such a value gets ``json.dumps``' escaped form, as before.
+    """
+    text = _COMPACT_JSON(value)
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return json.dumps(value)
+    return text
 
 
 def upsert_statement(engine: Engine, table: Any) -> Any:
@@ -47,6 +69,17 @@ def iter_chunks(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
             chunk = []
     if chunk:
         yield chunk
+
+
+@dataclass(frozen=True)
+class Upsert:
+    """Rows for :meth:`BulkWriter.upsert`: a row whose ``key`` exists updates its ``update`` columns."""
+
+    table: Table
+    columns: Sequence[str]
+    rows: Sequence[tuple[Any, ...]]
+    key: Sequence[str]
+    update: Sequence[str]
 
 
 class BulkWriter:
@@ -98,6 +131,35 @@ class BulkWriter:
         self._copy(temp, columns, rows)
         names = ", ".join(columns)
         self.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {temp}{conflict}")  # noqa: S608
+
+    def insert_new(self, *upserts: Upsert) -> None:
+        """Upserts of rows whose keys the caller found absent. On PostgreSQL they are copied
+        straight into their tables after one savepoint (no temporary table, no second ``INSERT``);
+        should one of them exist after all (a crawl of the same shop left running elsewhere wrote
+        it meanwhile), every copy is taken back to the savepoint and the rows are upserted."""
+        upserts = tuple(upsert for upsert in upserts if upsert.rows)
+        if not upserts:
+            return
+        if self.postgres:
+            # Not released: the commit releases it, one round trip fewer per batch. Any other
+            # error fails the transaction, as it would without the savepoint.
+            self.execute(f"SAVEPOINT {_NEW_ROWS}")
+            try:
+                for upsert in upserts:
+                    self._copy(upsert.table.name, upsert.columns, upsert.rows)
+                return
+            except IntegrityError:
+                self.execute(f"ROLLBACK TO SAVEPOINT {_NEW_ROWS}")
+        for upsert in upserts:
+            self.upsert(upsert.table, upsert.columns, upsert.rows, upsert.key, upsert.update)
+
+    def bound(self, table: Table, columns: Sequence[str], values: Sequence[Any]) -> tuple[Any, ...]:
+        """``values`` of ``columns`` as the driver is to get them in hand-written SQL: on SQLite
+        through SQLAlchemy's bind processors (stored as the ORM stores them), else as they are."""
+        if self.postgres:
+            return tuple(values)
+        processors = _bind_processors(self.connection, table, columns)
+        return tuple(value if f is None else f(value) for f, value in zip(processors, values, strict=True))
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """One statement in the driver's own parameter style; SQLAlchemy's result."""

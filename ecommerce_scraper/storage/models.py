@@ -64,10 +64,16 @@ class Crawl(Base):
 
 class Product(Base):
     __tablename__ = "products"
-    __table_args__ = (UniqueConstraint("site", "product_id", name="uq_products_site_product"),)
+    # The unique key serves every lookup by shop; no other index (migration 0006): each one is
+    # written again for every product of every crawl. Every crawl rewrites the row of each product
+    # it sees: on PostgreSQL its page keeps room for that (an update without index entries).
+    __table_args__ = (
+        UniqueConstraint("site", "product_id", name="uq_products_site_product"),
+        {"postgresql_with": {"fillfactor": 60}},
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    site: Mapped[str] = mapped_column(String(100), index=True)
+    site: Mapped[str] = mapped_column(String(100))
     product_id: Mapped[str] = mapped_column(String(255))
     url: Mapped[str | None] = mapped_column(Text)
     name: Mapped[str | None] = mapped_column(Text)
@@ -81,7 +87,7 @@ class Product(Base):
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     first_crawl_id: Mapped[str] = mapped_column(String(64))
-    last_crawl_id: Mapped[str] = mapped_column(String(64), index=True)
+    last_crawl_id: Mapped[str] = mapped_column(String(64))
     removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -92,7 +98,7 @@ class Snapshot(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     site: Mapped[str] = mapped_column(String(100))
     product_id: Mapped[str] = mapped_column(String(255))
-    crawl_id: Mapped[str] = mapped_column(String(64), index=True)
+    crawl_id: Mapped[str] = mapped_column(String(64))
     fingerprint: Mapped[str] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(JSONType)
     scraped_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -112,7 +118,7 @@ class Change(Base):
     #: new, removed, price_down, price_up, sale_started, sale_ended, back_in_stock,
     #: out_of_stock, renamed, variant_added, variant_removed, variant_price_changed,
     #: variant_stock_changed, shop_moved (once per crawl, product_id "*": the shop's host changed)
-    change_type: Mapped[str] = mapped_column(String(40), index=True)
+    change_type: Mapped[str] = mapped_column(String(40))
     field: Mapped[str | None] = mapped_column(String(100))
     variant_sku: Mapped[str | None] = mapped_column(String(255))
     old_value: Mapped[str | None] = mapped_column(Text)
@@ -131,7 +137,7 @@ class CrawlProduct(Base):
     """
 
     __tablename__ = "crawl_products"
-    __table_args__ = (Index("ix_crawl_products_site_crawl", "site", "crawl_id"),)
+    # The primary key (site, crawl_id, product_id) serves a crawl's sightings.
 
     site: Mapped[str] = mapped_column(String(100), primary_key=True)
     crawl_id: Mapped[str] = mapped_column(String(64), primary_key=True)
