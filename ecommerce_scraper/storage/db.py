@@ -49,7 +49,7 @@ VERSION_TABLE = "alembic_version"
 #: The Alembic revision this code's models need: the migrations' head (tests/test_storage_db.py keeps
 #: them equal). A database stamped with it is ready without importing Alembic, which costs every
 #: crawl 23 MB and a third of a second; Alembic is loaded only to create, migrate or explain.
-SCHEMA_HEAD = "0005"
+SCHEMA_HEAD = "0006"
 
 if TYPE_CHECKING:
     from alembic.config import Config
