@@ -27,6 +27,9 @@ from parsel import Selector, SelectorList
 from scrapy.http import Response
 from w3lib.html import remove_tags, replace_entities
 
+# The adapters' one way to query a whole page (a re-export: it lives beside, in queries.py).
+from .queries import select as select
+
 
 class Variant(TypedDict, total=False):
     """One entry of ``variants`` (:data:`~ecommerce_scraper.items.VARIANT_FIELDS`)."""

@@ -15,7 +15,7 @@ from typing import Any
 
 from scrapy.http import TextResponse
 
-from ..extraction.toolkit import Variant, node_text
+from ..extraction.toolkit import Variant, node_text, select
 from ..normalize import parse_price
 
 CENT = Decimal("0.01")
@@ -178,7 +178,7 @@ def orderable_out_of_stock(js: JsGlobals, available_date: object) -> str:
 def attribute_group_names(response: TextResponse, js: JsGlobals) -> dict[str, str]:
     """id_attribute_group -> the group's public name, from the attribute fieldsets."""
     names: dict[str, str] = {}
-    for fieldset in response.css("#attributes fieldset.attribute_fieldset, #attributes .attribute_fieldset"):
+    for fieldset in select(response, "#attributes fieldset.attribute_fieldset, #attributes .attribute_fieldset"):
         label = node_text(fieldset.css("label.attribute_label")).rstrip(":").strip()
         field = fieldset.css("select::attr(name), input.color_pick_hidden::attr(name), input[type=radio]::attr(name)")
         match = re.fullmatch(r"group_(\d+)", field.get() or "")
