@@ -85,7 +85,7 @@ def test_absolute_links_filters_are_explicit() -> None:
 
 _TRICKY_PAGE = b"""<html><body><div id=a class="b c"><p itemprop=x>1</p><p class=b>2<i class=b>3</i></p></div>
 <a name=q></a><i id=q>z</i><i id=q class="b\tc">y</i><span class="bb">no</span><span class="xb b">yes</span>
-<ul class=b><li>1</li><li class=b>2</li></ul></body></html>"""
+<ul class=b><li>1</li><li class="b b">2</li></ul><p itemprop=x id=a>4</p><b title="]">5</b></body></html>"""
 
 
 def test_select_finds_what_css_finds_in_the_same_order() -> None:
@@ -94,6 +94,7 @@ def test_select_finds_what_css_finds_in_the_same_order() -> None:
         "#a p", "#a", ".b p::text", "#zz", ".zz, #a [itemprop=x]::text", "#q", "p:not(.zz)", ".b", "#q.b",
         ".b, #q", "[itemprop=x]", ".b .b", ".b:not(.c)", ":not(.b)", ".b:has(i)", ".b:is(.c, i)", ".c.b::text",
         ".b > .b", ".b:first-child", "[id=q]", "div p.b", "[itemprop=x]::attr(itemprop)", ".b li:last-child",
+        ".b::attr(class)", "#a::text", ".b::text", "#a, .xb", "[itemprop=x], #zz", "#q::attr(id)", ".c", "[title]",
     )  # fmt: skip
     for query in queries:
         expected = response.css(query).getall()

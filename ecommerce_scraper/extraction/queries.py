@@ -14,6 +14,9 @@ as the translator writes it.
 
 from __future__ import annotations
 
+import weakref
+from collections import Counter
+from dataclasses import dataclass
 from functools import cache
 
 import cssselect
@@ -34,6 +37,40 @@ _ATTRIBUTE_STEPS = (
 )
 
 
+_IDS = etree.XPath("//@id", smart_strings=False)
+#: HTML's id table (the XPath ``id()`` function) holds ``<a name>`` values too.
+_ANCHOR_NAMES = etree.XPath("//a/@name", smart_strings=False)
+_BY_ID = etree.XPath("id($id)")
+
+
+@dataclass(frozen=True)
+class _Branch:
+    xpath: str  # from any context, started from an attribute when it can (see _from_attribute)
+    #: the id its first compound requires, and the branch from the element carrying it (``self::STEP/REST``)
+    id: str | None = None
+    from_id: str = ""
+
+
+class _Ids:
+    """A page's ids and ``<a name>`` values, read once (one walk each) for its id-led queries."""
+
+    def __init__(self, root: etree._Element) -> None:
+        self.count = Counter(_IDS(root))
+        self.anchors = frozenset(_ANCHOR_NAMES(root))
+
+    def only_element(self, root: etree._Element, value: str) -> etree._Element | None:
+        """The one element with this id (from libxml2's id table, a hash lookup); None when
+        there are several (``id()`` would give only the first) or the table disagrees."""
+        if self.count[value] != 1 or value in self.anchors:
+            return None
+        found = _BY_ID(root, id=value)
+        return found[0] if len(found) == 1 and found[0].get("id") == value else None
+
+
+#: Per selector of a page's root (a response's ``selector``), not referenced: it goes with it.
+_PAGE_IDS: weakref.WeakKeyDictionary[Selector, _Ids] = weakref.WeakKeyDictionary()
+
+
 def select(source: TextResponse | Selector | SelectorList, query: str) -> SelectorList:
     """``source.css(query)``: the same selectors in the same order, found faster."""
     if isinstance(source, TextResponse):
@@ -41,23 +78,36 @@ def select(source: TextResponse | Selector | SelectorList, query: str) -> Select
     first = source[0] if isinstance(source, SelectorList) and source else source
     if isinstance(first, SelectorList) or first.type != "html" or not isinstance(first.root, etree._Element):
         return source.css(query)
-    return source.xpath(_fast_xpath(query))
+    branches = _plan(query)
+    root = first.root
+    if isinstance(source, SelectorList) or root.getparent() is not None or all(b.id is None for b in branches):
+        return source.xpath(" | ".join(branch.xpath for branch in branches))
+    ids = _PAGE_IDS.get(source)
+    if ids is None:
+        ids = _PAGE_IDS[source] = _Ids(root)
+    live = [branch for branch in branches if branch.id is None or ids.count[branch.id]]
+    if not live:
+        return source.selectorlist_cls()
+    if len(live) == 1 and live[0].id is not None:
+        element = ids.only_element(root, live[0].id)
+        if element is not None:
+            found = source.__class__(root=element, _expr=live[0].xpath, namespaces=source.namespaces, type="html")
+            return found.xpath(live[0].from_id)
+    return source.xpath(" | ".join(branch.xpath for branch in live))
 
 
 @cache
-def _fast_xpath(query: str) -> str:
-    """The XPath of ``query``, each branch (``a, b`` has two) started from an attribute when it can."""
+def _plan(query: str) -> tuple[_Branch, ...]:
+    """``query``'s branches (``a, b`` has two), each started from an attribute when it can."""
     xpath = _TRANSLATOR.css_to_xpath(query)
-    branches = [
-        (parsed.parsed_tree, _TRANSLATOR.selector_to_xpath(parsed, _PREFIX, translate_pseudo_elements=True))
-        for parsed in cssselect.parse(query)
-    ]
-    if " | ".join(branch for _, branch in branches) != xpath:  # not the translation understood here
-        return xpath
-    return " | ".join(_from_attribute(tree, branch) for tree, branch in branches)
+    parsed = cssselect.parse(query)
+    branches = [_TRANSLATOR.selector_to_xpath(one, _PREFIX, translate_pseudo_elements=True) for one in parsed]
+    if " | ".join(branches) != xpath:  # not the translation understood here
+        return (_Branch(xpath),)
+    return tuple(_from_attribute(one.parsed_tree, branch) for one, branch in zip(parsed, branches, strict=True))
 
 
-def _from_attribute(tree: object, xpath: str) -> str:
+def _from_attribute(tree: object, xpath: str) -> _Branch:
     """``descendant-or-self::STEP/REST`` as ``descendant-or-self::*/@a[test]/../self::STEP/REST``.
 
     The same node-set: the first step's elements are the elements (the context node and its
@@ -73,15 +123,17 @@ def _from_attribute(tree: object, xpath: str) -> str:
     while element is not None and not isinstance(element, Element):
         element = getattr(element, "selector", None)
     if element is None or element.element is not None or not xpath.startswith(_PREFIX):
-        return xpath
+        return _Branch(xpath)
     if "position()" in xpath or "last()" in xpath:
-        return xpath
+        return _Branch(xpath)
     needs = _own_needs(compound)
     for kind, step in _ATTRIBUTE_STEPS:
         values = sorted(value for need_kind, value in needs if need_kind == kind)
         if values:
-            return step.format(_TRANSLATOR.xpath_literal(values[0])) + xpath[len(_PREFIX) :]
-    return xpath
+            steps = xpath[len(_PREFIX) :]
+            start = step.format(_TRANSLATOR.xpath_literal(values[0])) + steps
+            return _Branch(start, values[0], "self::" + steps) if kind == "id" else _Branch(start)
+    return _Branch(xpath)
 
 
 def _own_needs(compound: object) -> set[tuple[str, str]]:
