@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lxml import etree
 from scrapy.http import TextResponse
 
 from .toolkit import clean_text
@@ -11,12 +12,18 @@ from .toolkit import clean_text
 #: The <meta> keys read, by name (ASCII letters in any case) or property (exactly).
 _META_KEYS = ("description", "robots", "og:title", "og:description", "og:image")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_METAS = "//meta[@content]"
+#: Compiled once; evaluated on the parsed page itself: a page has dozens of <meta>, and a parsel
+#: Selector (and its attrib dict) for each cost more than reading them.
+_METAS_XPATH = etree.XPath(_METAS)
 
 
 def _metas(response: TextResponse) -> dict[str, str | None]:
     """Each key's first ``<meta content>`` whose name or property it is, cleaned; one pass over the page."""
     found: dict[str, str] = {}
-    for meta in response.xpath("//meta[@content]"):
+    root = response.selector.root
+    metas = _METAS_XPATH(root) if isinstance(root, etree._Element) else response.xpath(_METAS)
+    for meta in metas:
         attrib = meta.attrib
         name = attrib.get("name")
         lowered = name.translate(_ASCII_LOWER) if name is not None else None
