@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 from scrapy.http import Response, TextResponse
 
-from ..extraction.toolkit import Variant, absolute_links, node_text, put, select
+from ..extraction.toolkit import Variant, absolute_links, body_attribute, node_text, put, select
 from ..normalize import map_availability
 from .base import ListingLinks, PartialProduct, Platform
 from .magento2_graphql import PAGE_SIZE, GraphQLCatalog, as_dict, as_int, as_list, money_of
@@ -103,6 +103,7 @@ class Magento2Platform(GraphQLCatalog, Platform):
         if not self.is_product_page(response):
             return {}
         main = select(response, ".product-info-main") or response
+        blocks = _magento_init_blocks(response)  # read once: the gallery and the variants both need them
         product: PartialProduct = {}
         product_id = (
             select(response, "#product_addtocart_form input[name=product]::attr(value)").get()
@@ -119,13 +120,13 @@ class Magento2Platform(GraphQLCatalog, Platform):
         product.update(self._page_prices(response, main))
         put(product, "availability", _stock(main))
         put(product, "description", node_text(select(response, ".product.attribute.description .value")))
-        put(product, "images", _gallery_images(response))
+        put(product, "images", _gallery_images(response, blocks))
         crumbs = [node_text(li) for li in select(response, ".breadcrumbs li.item:not(.home):not(.product)")]
         if any(crumbs):
             product["breadcrumbs"] = [c for c in crumbs if c]
             product["category"] = product["breadcrumbs"][-1]
         product.update(_specs(response))
-        put(product, "variants", self._page_variants(response, product.get("currency") or self.currency))
+        put(product, "variants", self._page_variants(response, product.get("currency") or self.currency, blocks))
         return product
 
     def _page_prices(self, response: TextResponse, main: Any) -> PartialProduct:
@@ -150,8 +151,8 @@ class Magento2Platform(GraphQLCatalog, Platform):
             out["regular_price"] = regular
         return out
 
-    def _page_variants(self, response: TextResponse, currency: str) -> list[Variant]:
-        config = _sp_config(response)
+    def _page_variants(self, response: TextResponse, currency: str, blocks: list[Any]) -> list[Variant]:
+        config = _sp_config(response, blocks)
         if not config:
             return []
         attributes = sorted(
@@ -220,7 +221,7 @@ class Magento2Platform(GraphQLCatalog, Platform):
 
 
 def _body_classes(response: TextResponse) -> list[str]:
-    return (response.xpath("//body/@class").get() or "").split()
+    return (body_attribute(response, "class") or "").split()
 
 
 def _stock(main: Any) -> str | None:
@@ -280,11 +281,12 @@ def _find_key(data: Any, keys: tuple[str, ...]) -> Any:
     return None
 
 
-def _sp_config(response: TextResponse) -> dict[str, Any] | None:
-    """The configurable product's ``spConfig`` (or the swatch renderer's ``jsonConfig``)."""
+def _sp_config(response: TextResponse, blocks: list[Any]) -> dict[str, Any] | None:
+    """The configurable product's ``spConfig`` (or the swatch renderer's ``jsonConfig``), from the
+    page's ``x-magento-init`` blocks."""
     if "spConfig" not in response.text and "jsonConfig" not in response.text:
         return None
-    for block in _magento_init_blocks(response):
+    for block in blocks:
         config = _find_key(block, ("spConfig", "jsonConfig"))
         if isinstance(config, dict) and isinstance(config.get("index"), dict):
             return config
@@ -323,9 +325,9 @@ def _is_true(status: Any) -> bool:
     return str(status).strip() in ("1", "true", "True")
 
 
-def _gallery_images(response: TextResponse) -> list[str]:
+def _gallery_images(response: TextResponse, blocks: list[Any]) -> list[str]:
     images: list[str] = []
-    for block in _magento_init_blocks(response):
+    for block in blocks:
         gallery = _find_key(block, ("mage/gallery/gallery",))
         if isinstance(gallery, dict):
             images += [

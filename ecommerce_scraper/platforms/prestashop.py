@@ -32,7 +32,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from scrapy.http import TextResponse
 
-from ..extraction.toolkit import Variant, absolute_links, node_text, put, select
+from ..extraction.toolkit import Variant, absolute_links, body_attribute, node_text, put, select
 from ..normalize import map_availability
 from .base import ListingLinks, PartialProduct, Platform
 from .prestashop_js import (
@@ -124,7 +124,7 @@ class PrestaShopPlatform(Platform):
         return None
 
     def is_product_page(self, response: TextResponse) -> bool | None:
-        body_id = (_body_id(response) or "").strip()
+        body_id = (body_attribute(response, "id") or "").strip()
         if body_id == "product":
             return True
         if body_id in _PS_PAGE_NAMES or body_id.startswith("module-"):
@@ -367,13 +367,6 @@ def _embedded_attributes(response: TextResponse) -> dict[str, Any]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def _body_id(response: TextResponse) -> str | None:
-    # The parsed page's <body> is a child of its root <html>: found there without searching the whole tree.
-    root = response.selector.root
-    body = root.find("body") if getattr(root, "tag", None) == "html" else None
-    return body.get("id") if body is not None else response.xpath("//body/@id").get()
 
 
 def _first(response: TextResponse, *queries: str) -> str | None:

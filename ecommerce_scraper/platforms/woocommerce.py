@@ -13,6 +13,7 @@ import html
 import json
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
@@ -25,6 +26,7 @@ from w3lib.url import add_or_replace_parameter
 from ..extraction.toolkit import (
     Variant,
     absolute_links,
+    body_attribute,
     cheapest_variant,
     clean_text,
     html_to_text,
@@ -52,6 +54,13 @@ _STOCK_CODES: dict[str, str] = {
 _NO_SKU = {"n/a", "μ/δ", "δ/υ", "n.a.", "-", ""}
 #: What a malformed or non-text page can raise while we read it: we then return what we have.
 _PAGE_ERRORS = (AttributeError, ValueError, TypeError, KeyError, NotSupported)
+
+
+@lru_cache(maxsize=256)
+def _stock_classes(availability_html: str) -> str | None:
+    """The class of a variation's stock line. Variations repeat the same few lines ("In stock",
+    "Out of stock"): each is parsed once, not once per variation."""
+    return Selector(text=availability_html).css("p.stock::attr(class)").get()
 
 
 def _stock_code(value: str | None) -> str | None:
@@ -82,7 +91,7 @@ class WooCommercePlatform(Platform):
         try:
             generator = " ".join(select(response, 'meta[name="generator"]::attr(content)').getall())
             text = response.text
-            body_class = select(response, "body::attr(class)").get() or ""
+            body_class = body_attribute(response, "class") or ""
         except _PAGE_ERRORS:  # not an HTML response
             return 0
         if "WooCommerce" in generator:
@@ -221,7 +230,7 @@ class WooCommercePlatform(Platform):
 
     def is_product_page(self, response: TextResponse) -> bool | None:
         try:
-            body_class = (select(response, "body::attr(class)").get() or "").split()
+            body_class = (body_attribute(response, "class") or "").split()
         except _PAGE_ERRORS:
             return None
         if "single-product" in body_class or select(response, "h1.product_title, div.summary.entry-summary"):
@@ -271,7 +280,7 @@ class WooCommercePlatform(Platform):
             select(response, "form.variations_form::attr(data-product_id)").get(),
             select(response, 'form.cart [name="add-to-cart"]::attr(value)').get(),
         ]
-        body_class = select(response, "body::attr(class)").get() or ""
+        body_class = body_attribute(response, "class") or ""
         match = re.search(r"\bpostid-(\d+)\b", body_class)
         candidates.append(match.group(1) if match else None)
         candidates.append(select(response, 'div.product[id^="product-"]::attr(id)').re_first(r"product-(\d+)"))
@@ -364,8 +373,7 @@ class WooCommercePlatform(Platform):
             options[label] = values.get((key, slug)) or str(slug)
         price = self._variant_price(entry.get("display_price"))
         regular = self._variant_price(entry.get("display_regular_price"))
-        stock_html = Selector(text=str(entry.get("availability_html") or "<p></p>"))
-        availability = _stock_code(stock_html.css("p.stock::attr(class)").get())
+        availability = _stock_code(_stock_classes(str(entry.get("availability_html") or "<p></p>")))
         if availability is None and isinstance(entry.get("is_in_stock"), bool):
             availability = "in_stock" if entry["is_in_stock"] else "out_of_stock"
         sku = entry.get("sku")
