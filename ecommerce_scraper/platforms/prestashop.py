@@ -315,6 +315,8 @@ class PrestaShopPlatform(Platform):
             cells = row.css("td")
             if len(cells) >= 2 and (name := node_text(cells[0])):
                 attributes[name] = node_text(cells[1])
+        if not select(response, ".product-features"):  # 1.6: one walk for none, not two
+            return attributes
         for name, value in zip(
             select(response, ".product-features dl.data-sheet dt.name"),
             select(response, ".product-features dl.data-sheet dd.value"),
