@@ -10,6 +10,10 @@ their elements is several times faster, and gives the same node-set: see :func:`
 same selectors in the same order. A query whose first compound has a tag name (``div.summary``:
 libxml2 tests only the ``div`` elements) or no id, class or ``itemprop`` to start from is left
 as the translator writes it.
+
+On a whole page, a query led by an ``#id`` also uses the page's ids (read once per page): a
+branch whose id the page lacks is dropped, and when exactly one element carries it the branch
+starts from that element, found in libxml2's id table (``id()``, a hash lookup).
 """
 
 from __future__ import annotations
@@ -35,8 +39,6 @@ _ATTRIBUTE_STEPS = (
     ("itemprop", "descendant-or-self::*/@itemprop[. = {}]/../self::"),
     ("class", "descendant-or-self::*/@class[contains(., {})]/../self::"),
 )
-
-
 _IDS = etree.XPath("//@id", smart_strings=False)
 #: HTML's id table (the XPath ``id()`` function) holds ``<a name>`` values too.
 _ANCHOR_NAMES = etree.XPath("//a/@name", smart_strings=False)
