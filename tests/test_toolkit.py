@@ -17,6 +17,7 @@ from ecommerce_scraper.extraction.toolkit import (
     is_empty,
     node_text,
     put,
+    select,
 )
 
 
@@ -80,3 +81,25 @@ def test_absolute_links_filters_are_explicit() -> None:
         "tel:1",
     ]
     assert "https://shop.example/c/wool/#top" in absolute_links(response, hrefs, skip=())
+
+
+_TRICKY_PAGE = b"""<html><body><div id=a class="b c"><p itemprop=x>1</p><p class=b>2<i class=b>3</i></p></div>
+<a name=q></a><i id=q>z</i><i id=q class="b\tc">y</i><span class="bb">no</span><span class="xb b">yes</span>
+<ul class=b><li>1</li><li class="b b">2</li></ul><p itemprop=x id=a>4</p><b title="]">5</b></body></html>"""
+
+
+def test_select_finds_what_css_finds_in_the_same_order() -> None:
+    response = HtmlResponse("https://shop.example/", body=_TRICKY_PAGE, encoding="utf-8")
+    queries = (
+        "#a p", "#a", ".b p::text", "#zz", ".zz, #a [itemprop=x]::text", "#q", "p:not(.zz)", ".b", "#q.b",
+        ".b, #q", "[itemprop=x]", ".b .b", ".b:not(.c)", ":not(.b)", ".b:has(i)", ".b:is(.c, i)", ".c.b::text",
+        ".b > .b", ".b:first-child", "[id=q]", "div p.b", "[itemprop=x]::attr(itemprop)", ".b li:last-child",
+        ".b::attr(class)", "#a::text", ".b::text", "#a, .xb", "[itemprop=x], #zz", "#q::attr(id)", ".c", "[title]",
+    )  # fmt: skip
+    for query in queries:
+        expected = response.css(query).getall()
+        assert select(response, query).getall() == expected, query
+        assert select(response.selector, query).getall() == expected, query
+        within = response.css("div, ul")
+        assert select(within, query).getall() == within.css(query).getall(), query
+        assert select(within[0], query).getall() == within[0].css(query).getall(), query

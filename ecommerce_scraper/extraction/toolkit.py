@@ -24,8 +24,11 @@ from decimal import Decimal
 from typing import Any, TypedDict
 
 from parsel import Selector, SelectorList
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from w3lib.html import remove_tags, replace_entities
+
+# The adapters' one way to query a whole page (a re-export: it lives beside, in queries.py).
+from .queries import select as select
 
 
 class Variant(TypedDict, total=False):
@@ -132,6 +135,14 @@ def html_to_text(html: object, block_separator: str = " ") -> str:
     marked = _BLOCK_TAG.sub(_BLOCK_MARK, _SCRIPT_OR_STYLE.sub(" ", html))
     lines = [clean_text(line) for line in replace_entities(remove_tags(marked)).split(_BLOCK_MARK)]
     return block_separator.join(line for line in lines if line)
+
+
+def body_attribute(response: TextResponse, name: str) -> str | None:
+    """``//body/@name`` of a page: its ``<body>`` is a child of the parsed page's root ``<html>``
+    (the parser puts it there), found without searching the whole tree."""
+    root = response.selector.root
+    body = root.find("body") if getattr(root, "tag", None) == "html" else None
+    return body.get(name) if body is not None else response.xpath(f"//body/@{name}").get()
 
 
 # --- links ------------------------------------------------------------------------------------

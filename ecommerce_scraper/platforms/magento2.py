@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 from scrapy.http import Response, TextResponse
 
-from ..extraction.toolkit import Variant, absolute_links, node_text, put
+from ..extraction.toolkit import Variant, absolute_links, body_attribute, node_text, put, select
 from ..normalize import map_availability
 from .base import ListingLinks, PartialProduct, Platform
 from .magento2_graphql import PAGE_SIZE, GraphQLCatalog, as_dict, as_int, as_list, money_of
@@ -102,10 +102,11 @@ class Magento2Platform(GraphQLCatalog, Platform):
     def extract_product(self, response: TextResponse) -> PartialProduct:
         if not self.is_product_page(response):
             return {}
-        main = response.css(".product-info-main") or response
+        main = select(response, ".product-info-main") or response
+        blocks = _magento_init_blocks(response)  # read once: the gallery and the variants both need them
         product: PartialProduct = {}
         product_id = (
-            response.css("#product_addtocart_form input[name=product]::attr(value)").get()
+            select(response, "#product_addtocart_form input[name=product]::attr(value)").get()
             or main.css("[data-product-id]::attr(data-product-id)").get()
         )
         if product_id:
@@ -113,25 +114,25 @@ class Magento2Platform(GraphQLCatalog, Platform):
         put(product, "name", node_text(main.css(".page-title span.base")))
         sku = (
             node_text(main.css(".product.attribute.sku .value"))
-            or response.css("#product_addtocart_form::attr(data-product-sku)").get()
+            or select(response, "#product_addtocart_form::attr(data-product-sku)").get()
         )
         put(product, "sku", (sku or "").strip())
         product.update(self._page_prices(response, main))
         put(product, "availability", _stock(main))
-        put(product, "description", node_text(response.css(".product.attribute.description .value")))
-        put(product, "images", _gallery_images(response))
-        crumbs = [node_text(li) for li in response.css(".breadcrumbs li.item:not(.home):not(.product)")]
+        put(product, "description", node_text(select(response, ".product.attribute.description .value")))
+        put(product, "images", _gallery_images(response, blocks))
+        crumbs = [node_text(li) for li in select(response, ".breadcrumbs li.item:not(.home):not(.product)")]
         if any(crumbs):
             product["breadcrumbs"] = [c for c in crumbs if c]
             product["category"] = product["breadcrumbs"][-1]
         product.update(_specs(response))
-        put(product, "variants", self._page_variants(response, product.get("currency") or self.currency))
+        put(product, "variants", self._page_variants(response, product.get("currency") or self.currency, blocks))
         return product
 
     def _page_prices(self, response: TextResponse, main: Any) -> PartialProduct:
         box = main.css(".product-info-price .price-box") or main.css(".price-box")
         currency = (
-            response.css('meta[property="product:price:currency"]::attr(content)').get()
+            select(response, 'meta[property="product:price:currency"]::attr(content)').get()
             or main.css('[itemprop="priceCurrency"]::attr(content)').get()
             or self.currency
         ).strip()
@@ -150,8 +151,8 @@ class Magento2Platform(GraphQLCatalog, Platform):
             out["regular_price"] = regular
         return out
 
-    def _page_variants(self, response: TextResponse, currency: str) -> list[Variant]:
-        config = _sp_config(response)
+    def _page_variants(self, response: TextResponse, currency: str, blocks: list[Any]) -> list[Variant]:
+        config = _sp_config(response, blocks)
         if not config:
             return []
         attributes = sorted(
@@ -195,9 +196,9 @@ class Magento2Platform(GraphQLCatalog, Platform):
     # --- listings -----------------------------------------------------------------------
 
     def listing_links(self, response: TextResponse) -> ListingLinks | None:
-        if not (response.css(".product-item-link") or response.css("nav.navigation")):
+        if not (select(response, ".product-item-link") or select(response, "nav.navigation")):
             return None
-        main = response.css(".column.main") or response
+        main = select(response, ".column.main") or response
         product_links = main.xpath(
             ".//a[contains(concat(' ', normalize-space(@class), ' '), ' product-item-link ')]"
             "[not(ancestor::*[contains(concat(' ', normalize-space(@class), ' '), ' related ')"
@@ -205,10 +206,10 @@ class Magento2Platform(GraphQLCatalog, Platform):
             " or contains(concat(' ', normalize-space(@class), ' '), ' crosssell ')])]/@href"
         ).getall()
         pages = (
-            response.css(".pages-item-next a::attr(href)").getall()
-            + response.css(".pages .items a.page::attr(href)").getall()
+            select(response, ".pages-item-next a::attr(href)").getall()
+            + select(response, ".pages .items a.page::attr(href)").getall()
         )
-        categories = response.css("nav.navigation a::attr(href)").getall()
+        categories = select(response, "nav.navigation a::attr(href)").getall()
         return ListingLinks(
             products=absolute_links(response, product_links),
             next_pages=absolute_links(response, pages),
@@ -220,7 +221,7 @@ class Magento2Platform(GraphQLCatalog, Platform):
 
 
 def _body_classes(response: TextResponse) -> list[str]:
-    return (response.xpath("//body/@class").get() or "").split()
+    return (body_attribute(response, "class") or "").split()
 
 
 def _stock(main: Any) -> str | None:
@@ -239,7 +240,7 @@ def _specs(response: TextResponse) -> PartialProduct:
     """The "More information" table: brand and barcode where the shop shows them, the rest as attributes."""
     out: PartialProduct = {}
     attributes: dict[str, str] = {}
-    for row in response.css("#product-attribute-specs-table tr"):
+    for row in select(response, "#product-attribute-specs-table tr"):
         label, value = node_text(row.css("th")), node_text(row.css("td"))
         if not label or not value:
             continue
@@ -280,11 +281,12 @@ def _find_key(data: Any, keys: tuple[str, ...]) -> Any:
     return None
 
 
-def _sp_config(response: TextResponse) -> dict[str, Any] | None:
-    """The configurable product's ``spConfig`` (or the swatch renderer's ``jsonConfig``)."""
+def _sp_config(response: TextResponse, blocks: list[Any]) -> dict[str, Any] | None:
+    """The configurable product's ``spConfig`` (or the swatch renderer's ``jsonConfig``), from the
+    page's ``x-magento-init`` blocks."""
     if "spConfig" not in response.text and "jsonConfig" not in response.text:
         return None
-    for block in _magento_init_blocks(response):
+    for block in blocks:
         config = _find_key(block, ("spConfig", "jsonConfig"))
         if isinstance(config, dict) and isinstance(config.get("index"), dict):
             return config
@@ -323,9 +325,9 @@ def _is_true(status: Any) -> bool:
     return str(status).strip() in ("1", "true", "True")
 
 
-def _gallery_images(response: TextResponse) -> list[str]:
+def _gallery_images(response: TextResponse, blocks: list[Any]) -> list[str]:
     images: list[str] = []
-    for block in _magento_init_blocks(response):
+    for block in blocks:
         gallery = _find_key(block, ("mage/gallery/gallery",))
         if isinstance(gallery, dict):
             images += [
@@ -334,6 +336,6 @@ def _gallery_images(response: TextResponse) -> list[str]:
                 if isinstance(entry, dict) and (entry.get("full") or entry.get("img"))
             ]
     if not images:
-        placeholder = response.css(".gallery-placeholder__image::attr(src)").get()
+        placeholder = select(response, ".gallery-placeholder__image::attr(src)").get()
         images = [placeholder] if placeholder else []
     return absolute_links(response, images, skip=())

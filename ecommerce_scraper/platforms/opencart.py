@@ -30,7 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 from parsel import Selector
 from scrapy.http import TextResponse
 
-from ..extraction.toolkit import Variant, absolute_links, node_text, put
+from ..extraction.toolkit import Variant, absolute_links, node_text, put, select
 from ..normalize import map_availability, parse_price
 from .base import ListingLinks, PartialProduct, Platform
 
@@ -131,11 +131,11 @@ class OpenCartPlatform(Platform):
 
     def is_product_page(self, response: TextResponse) -> bool | None:
         try:
-            if response.css("#product-product, #product-info, #form-product"):  # 2.x/3.x, 4.x
+            if select(response, "#product-product, #product-info, #form-product"):  # 2.x/3.x, 4.x
                 return True
             if response.xpath(f"//input[@name='product_id']{_OUTSIDE_CHROME}"):
                 return True
-            if any(response.css(f"#{page_id}") for page_id in _PAGE_IDS_NOT_PRODUCT):
+            if any(select(response, f"#{page_id}") for page_id in _PAGE_IDS_NOT_PRODUCT):
                 return False
         except (AttributeError, ValueError):
             pass
@@ -151,7 +151,7 @@ class OpenCartPlatform(Platform):
     def _extract(self, response: TextResponse) -> PartialProduct:
         product: PartialProduct = {}
         put(product, "product_id", self._product_id(response))
-        put(product, "name", _text(response.css("#content h1") or response.css("h1")))
+        put(product, "name", _text(select(response, "#content h1") or select(response, "h1")))
         product.update(self._facts(response))
         price, regular, currency = self._prices(response)
         if price is not None:
@@ -160,7 +160,7 @@ class OpenCartPlatform(Platform):
             if regular is not None and regular != price:
                 product["regular_price"] = regular
         product.update(self._breadcrumbs(response))
-        put(product, "description", _text(response.css("#tab-description")))
+        put(product, "description", _text(select(response, "#tab-description")))
         put(product, "attributes", self._attributes(response))
         images = self._images(response)
         if images:
@@ -212,14 +212,14 @@ class OpenCartPlatform(Platform):
         return price, regular_amount if price is not None else None, currency
 
     def _breadcrumbs(self, response: TextResponse) -> PartialProduct:
-        crumbs = [_text(li) for li in response.css("ul.breadcrumb > li")]
+        crumbs = [_text(li) for li in select(response, "ul.breadcrumb > li")]
         # The first crumb is home (an icon), the last the product itself.
         trail = [c for c in crumbs[1:-1] if c]
         return {"breadcrumbs": trail, "category": trail[-1]} if trail else {}
 
     def _attributes(self, response: TextResponse) -> dict[str, str]:
         attributes = {}
-        for row in response.css("#tab-specification table tbody tr"):
+        for row in select(response, "#tab-specification table tbody tr"):
             cells = row.xpath("./td")
             if len(cells) >= 2:
                 name, value = _text(cells[:1]), _text(cells[1:2])
@@ -229,8 +229,8 @@ class OpenCartPlatform(Platform):
 
     def _images(self, response: TextResponse) -> list[str]:
         hrefs = (
-            response.css("ul.thumbnails a.thumbnail::attr(href)").getall()
-            or response.css(".image.magnific-popup a::attr(href)").getall()
+            select(response, "ul.thumbnails a.thumbnail::attr(href)").getall()
+            or select(response, ".image.magnific-popup a::attr(href)").getall()
         )
         return absolute_links(response, hrefs, skip=())
 
@@ -257,7 +257,7 @@ class OpenCartPlatform(Platform):
         return variants
 
     def _options(self, response: TextResponse) -> list[_Option]:
-        form = response.css("#product") or response.css("#form-product")
+        form = select(response, "#product") or select(response, "#form-product")
         if not form:
             return []
         options: dict[str, _Option] = {}
@@ -305,15 +305,16 @@ class OpenCartPlatform(Platform):
 
     def listing_links(self, response: TextResponse) -> ListingLinks | None:
         try:
-            products = response.css(
-                ".product-layout .caption h4 a::attr(href), .product-thumb h4 a::attr(href)"
+            products = select(
+                response, ".product-layout .caption h4 a::attr(href), .product-thumb h4 a::attr(href)"
             ).getall()
             next_pages = [
-                a.attrib["href"] for a in response.css("ul.pagination li a[href]") if _text(a) in (">", "›", "»")
-            ] + response.css("link[rel=next]::attr(href)").getall()
-            categories = response.css(
+                a.attrib["href"] for a in select(response, "ul.pagination li a[href]") if _text(a) in (">", "›", "»")
+            ] + select(response, "link[rel=next]::attr(href)").getall()
+            categories = select(
+                response,
                 "#menu a[href]::attr(href), .list-group a.list-group-item::attr(href),"
-                " #content > h3 + div.row ul > li > a::attr(href)"
+                " #content > h3 + div.row ul > li > a::attr(href)",
             ).getall()
         except (AttributeError, ValueError):
             return None

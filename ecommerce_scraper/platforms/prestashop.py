@@ -32,7 +32,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from scrapy.http import TextResponse
 
-from ..extraction.toolkit import Variant, absolute_links, node_text, put
+from ..extraction.toolkit import Variant, absolute_links, body_attribute, node_text, put, select
 from ..normalize import map_availability
 from .base import ListingLinks, PartialProduct, Platform
 from .prestashop_js import (
@@ -98,9 +98,9 @@ class PrestaShopPlatform(Platform):
             score += 30
         elif re.search(r"/themes/[^/\"']+/(js|css|cache|assets)/", text) and "/modules/" in text:
             score += 10
-        if response.css("#product_page_product_id, #add-to-cart-or-refresh input[name=id_product]"):
+        if select(response, "#product_page_product_id, #add-to-cart-or-refresh input[name=id_product]"):
             score += 20
-        elif response.css("input[name=id_product]"):
+        elif select(response, "input[name=id_product]"):
             score += 10
         if re.search(r"(?:Powered by|by|από)\s*(?:<[^>]+>\s*)?PrestaShop", text, re.I):
             score += 20
@@ -124,12 +124,12 @@ class PrestaShopPlatform(Platform):
         return None
 
     def is_product_page(self, response: TextResponse) -> bool | None:
-        body_id = (_body_id(response) or "").strip()
+        body_id = (body_attribute(response, "id") or "").strip()
         if body_id == "product":
             return True
         if body_id in _PS_PAGE_NAMES or body_id.startswith("module-"):
             return False
-        if response.css("#product_page_product_id, #add-to-cart-or-refresh, #product-details[data-product]"):
+        if select(response, "#product_page_product_id, #add-to-cart-or-refresh, #product-details[data-product]"):
             return True
         return None
 
@@ -147,7 +147,7 @@ class PrestaShopPlatform(Platform):
         embedded = _embedded_attributes(response)  # 1.7+
         product: PartialProduct = {}
         put(product, "product_id", self._product_id(response, js, embedded))
-        put(product, "name", node_text(response.css("h1[itemprop=name]")) or node_text(response.css("h1")[:1]))
+        put(product, "name", node_text(select(response, "h1[itemprop=name]")) or node_text(select(response, "h1")[:1]))
         put(product, "sku", self._sku(response, js, embedded))
         put(product, "brand", self._brand(response))
         put(product, "gtin", _first(response, "[itemprop=gtin13]::attr(content)", "[itemprop=gtin]::attr(content)"))
@@ -191,7 +191,7 @@ class PrestaShopPlatform(Platform):
     def _sku(response: TextResponse, js: JsGlobals, embedded: dict[str, Any]) -> str | None:
         # 1.6 leaves the span empty for products with combinations (product.js fills it in).
         sku = _first(response, "#product_reference [itemprop=sku]::attr(content)") or node_text(
-            response.css("#product_reference span, .product-reference span")
+            select(response, "#product_reference span, .product-reference span")
         )
         sku = sku or js.get("productReference") or embedded.get("reference")
         text = str(sku).strip() if sku else ""
@@ -200,9 +200,9 @@ class PrestaShopPlatform(Platform):
     @staticmethod
     def _brand(response: TextResponse) -> str | None:
         return (
-            node_text(response.css("#product_manufacturer [itemprop=name]"))
+            node_text(select(response, "#product_manufacturer [itemprop=name]"))
             or _first(response, "[itemprop=brand]::attr(content)", ".product-manufacturer img::attr(alt)")
-            or node_text(response.css("[itemprop=brand] [itemprop=name], .product-manufacturer a"))
+            or node_text(select(response, "[itemprop=brand] [itemprop=name], .product-manufacturer a"))
             or None
         )
 
@@ -231,21 +231,21 @@ class PrestaShopPlatform(Platform):
             )
         )
         if price is None:
-            price = shown_price(node_text(response.css("#our_price_display, .current-price > span")), currency)
+            price = shown_price(node_text(select(response, "#our_price_display, .current-price > span")), currency)
         if price is None:
             price = js_money(js.get("productPrice"))
         regular = None
         if has_reduction(js):
             regular = js_money(js.get("productPriceWithoutReduction"))
-        if regular is None and not response.css("#old_price.hidden"):
+        if regular is None and not select(response, "#old_price.hidden"):
             regular = shown_price(
-                node_text(response.css("#old_price_display .price, .product-discount .regular-price")), currency
+                node_text(select(response, "#old_price_display .price, .product-discount .regular-price")), currency
             )
         return price, regular
 
     @staticmethod
     def _availability(response: TextResponse, js: JsGlobals, embedded: dict[str, Any]) -> str | None:
-        label = response.css("#availability_value")
+        label = select(response, "#availability_value")
         if label:
             classes = (label.attrib.get("class") or "").split()
             if "label-success" in classes:
@@ -253,7 +253,7 @@ class PrestaShopPlatform(Platform):
             if "label-danger" in classes:
                 return "out_of_stock"
             if "label-warning" in classes and js.get("allowBuyWhenOutOfStock") is True:
-                return orderable_out_of_stock(js, response.css("#availability_date_value::text").get())
+                return orderable_out_of_stock(js, select(response, "#availability_date_value::text").get())
             return map_availability(node_text(label))
         if embedded:
             quantity = int_of(embedded.get("quantity"))
@@ -261,7 +261,7 @@ class PrestaShopPlatform(Platform):
                 return "in_stock"
             if quantity is not None:
                 return "backorder" if str(embedded.get("allow_oosp")) in ("1", "True", "true") else "out_of_stock"
-        return map_availability(node_text(response.css("#product-availability")))
+        return map_availability(node_text(select(response, "#product-availability")))
 
     def _variants(self, response: TextResponse, js: JsGlobals, show_price: bool) -> list[Variant]:
         combinations = js.get("combinationsFromController")
@@ -279,11 +279,11 @@ class PrestaShopPlatform(Platform):
 
     @staticmethod
     def _breadcrumbs(response: TextResponse, name: str | None) -> list[str]:
-        items = response.css(".breadcrumb li")
+        items = select(response, ".breadcrumb li")
         if items:  # 1.7: an ordered list, Home first and the product last
             crumbs = [node_text(item.css("[itemprop=name]")) or node_text(item) for item in items][1:]
         else:  # 1.6: the home icon, the category links, the product name as plain text
-            links = response.css(".breadcrumb a:not(.home)")
+            links = select(response, ".breadcrumb a:not(.home)")
             crumbs = [node_text(link.css("[itemprop=title]")) or node_text(link) for link in links]
         crumbs = [c for c in crumbs if c]
         if crumbs and name and crumbs[-1] == name:
@@ -293,7 +293,7 @@ class PrestaShopPlatform(Platform):
     @staticmethod
     def _description(response: TextResponse) -> str | None:
         for selector in ("section.page-product-box div.rte", ".product-description", "#short_description_content"):
-            text = node_text(response.css(selector)[:1])
+            text = node_text(select(response, selector)[:1])
             if text:
                 return text
         return None
@@ -301,21 +301,25 @@ class PrestaShopPlatform(Platform):
     @staticmethod
     def _images(response: TextResponse) -> list[str]:
         urls = (
-            response.css("#thumbs_list_frame a::attr(href), .product-images img::attr(data-image-large-src)").getall()
-            or response.css("#bigpic::attr(src), .product-cover img::attr(src)").getall()
+            select(
+                response, "#thumbs_list_frame a::attr(href), .product-images img::attr(data-image-large-src)"
+            ).getall()
+            or select(response, "#bigpic::attr(src), .product-cover img::attr(src)").getall()
         )
         return absolute_links(response, urls, skip=("javascript:", "#"))
 
     @staticmethod
     def _attributes(response: TextResponse) -> dict[str, str]:
         attributes: dict[str, str] = {}
-        for row in response.css("table.table-data-sheet tr"):
+        for row in select(response, "table.table-data-sheet tr"):
             cells = row.css("td")
             if len(cells) >= 2 and (name := node_text(cells[0])):
                 attributes[name] = node_text(cells[1])
+        if not select(response, ".product-features"):  # 1.6: one walk for none, not two
+            return attributes
         for name, value in zip(
-            response.css(".product-features dl.data-sheet dt.name"),
-            response.css(".product-features dl.data-sheet dd.value"),
+            select(response, ".product-features dl.data-sheet dt.name"),
+            select(response, ".product-features dl.data-sheet dd.value"),
             strict=False,
         ):
             if key := node_text(name):
@@ -357,7 +361,7 @@ class PrestaShopPlatform(Platform):
 
 
 def _embedded_attributes(response: TextResponse) -> dict[str, Any]:
-    raw = response.css("#product-details::attr(data-product)").get()
+    raw = select(response, "#product-details::attr(data-product)").get()
     if not raw:
         return {}
     try:
@@ -367,16 +371,9 @@ def _embedded_attributes(response: TextResponse) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _body_id(response: TextResponse) -> str | None:
-    # The parsed page's <body> is a child of its root <html>: found there without searching the whole tree.
-    root = response.selector.root
-    body = root.find("body") if getattr(root, "tag", None) == "html" else None
-    return body.get("id") if body is not None else response.xpath("//body/@id").get()
-
-
 def _first(response: TextResponse, *queries: str) -> str | None:
     for query in queries:
-        value = response.css(query).get()
+        value = select(response, query).get()
         if value and value.strip():
             return value.strip()
     return None
@@ -384,4 +381,4 @@ def _first(response: TextResponse, *queries: str) -> str | None:
 
 def _links(response: TextResponse, *queries: str) -> list[str]:
     """The links the queries find, query by query, as absolute URLs (the toolkit's default filter)."""
-    return absolute_links(response, (href for query in queries for href in response.css(query).getall()))
+    return absolute_links(response, (href for query in queries for href in select(response, query).getall()))

@@ -15,13 +15,16 @@ from typing import Any
 
 from scrapy.http import TextResponse
 
-from ..extraction.toolkit import Variant, node_text
+from ..extraction.toolkit import Variant, node_text, select
 from ..normalize import parse_price
 
 CENT = Decimal("0.01")
 JS_VAR = r"\bvar\s+{name}\s*=\s*"
 #: Every ``var name =`` of a script, in one pass (what JS_VAR finds for one name, for all of them).
 _JS_VARS = re.compile(JS_VAR.format(name=r"([^\W\d][\w$]*|\$[\w$]*)"))
+#: The same without its leading ``\b``, which keeps the regex engine from jumping to each "var"
+#: (a literal prefix); :func:`_var_starts` checks the word boundary itself.
+_JS_VARS_UNBOUNDED = re.compile(_JS_VARS.pattern.removeprefix(r"\b"))
 _JSON = json.JSONDecoder(parse_float=Decimal, strict=False)
 
 
@@ -36,8 +39,8 @@ class JsGlobals:
         self._cache: dict[str, Any] = {}
         #: name -> where its first definition's value starts (one scan, not one per name asked)
         self._starts: dict[str, int] = {}
-        for match in _JS_VARS.finditer(self.text):
-            self._starts.setdefault(match.group(1), match.end())
+        for name, end in _var_starts(self.text):
+            self._starts.setdefault(name, end)
 
     def get(self, name: str, default: Any = None) -> Any:
         if name not in self._cache:
@@ -48,6 +51,21 @@ class JsGlobals:
             self._cache[name] = _js_value(self.text, at) if at is not None else _MISSING
         value = self._cache[name]
         return default if value is _MISSING else value
+
+
+def _var_starts(text: str) -> list[tuple[str, int]]:
+    """``(name, end)`` of each ``_JS_VARS`` match of ``text``, as ``finditer`` gives them: a match
+    whose ``var`` follows a word character fails ``\b``, and the search goes on one further."""
+    found = []
+    at = 0
+    while match := _JS_VARS_UNBOUNDED.search(text, at):
+        start = match.start()
+        if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+            at = start + 1
+            continue
+        found.append((match.group(1), match.end()))
+        at = match.end()
+    return found
 
 
 _MISSING = object()
@@ -178,7 +196,7 @@ def orderable_out_of_stock(js: JsGlobals, available_date: object) -> str:
 def attribute_group_names(response: TextResponse, js: JsGlobals) -> dict[str, str]:
     """id_attribute_group -> the group's public name, from the attribute fieldsets."""
     names: dict[str, str] = {}
-    for fieldset in response.css("#attributes fieldset.attribute_fieldset, #attributes .attribute_fieldset"):
+    for fieldset in select(response, "#attributes fieldset.attribute_fieldset, #attributes .attribute_fieldset"):
         label = node_text(fieldset.css("label.attribute_label")).rstrip(":").strip()
         field = fieldset.css("select::attr(name), input.color_pick_hidden::attr(name), input[type=radio]::attr(name)")
         match = re.fullmatch(r"group_(\d+)", field.get() or "")

@@ -13,6 +13,7 @@ import html
 import json
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
@@ -25,11 +26,13 @@ from w3lib.url import add_or_replace_parameter
 from ..extraction.toolkit import (
     Variant,
     absolute_links,
+    body_attribute,
     cheapest_variant,
     clean_text,
     html_to_text,
     node_text,
     put,
+    select,
     variants_availability,
 )
 from ..normalize import map_availability, parse_price
@@ -51,6 +54,13 @@ _STOCK_CODES: dict[str, str] = {
 _NO_SKU = {"n/a", "μ/δ", "δ/υ", "n.a.", "-", ""}
 #: What a malformed or non-text page can raise while we read it: we then return what we have.
 _PAGE_ERRORS = (AttributeError, ValueError, TypeError, KeyError, NotSupported)
+
+
+@lru_cache(maxsize=256)
+def _stock_classes(availability_html: str) -> str | None:
+    """The class of a variation's stock line. Variations repeat the same few lines ("In stock",
+    "Out of stock"): each is parsed once, not once per variation."""
+    return Selector(text=availability_html).css("p.stock::attr(class)").get()
 
 
 def _stock_code(value: str | None) -> str | None:
@@ -79,9 +89,9 @@ class WooCommercePlatform(Platform):
     def detect(cls, response: TextResponse) -> int:
         signals: list[int] = []
         try:
-            generator = " ".join(response.css('meta[name="generator"]::attr(content)').getall())
+            generator = " ".join(select(response, 'meta[name="generator"]::attr(content)').getall())
             text = response.text
-            body_class = response.css("body::attr(class)").get() or ""
+            body_class = body_attribute(response, "class") or ""
         except _PAGE_ERRORS:  # not an HTML response
             return 0
         if "WooCommerce" in generator:
@@ -220,10 +230,10 @@ class WooCommercePlatform(Platform):
 
     def is_product_page(self, response: TextResponse) -> bool | None:
         try:
-            body_class = (response.css("body::attr(class)").get() or "").split()
+            body_class = (body_attribute(response, "class") or "").split()
         except _PAGE_ERRORS:
             return None
-        if "single-product" in body_class or response.css("h1.product_title, div.summary.entry-summary"):
+        if "single-product" in body_class or select(response, "h1.product_title, div.summary.entry-summary"):
             return True
         if {"woocommerce", "woocommerce-page", "woocommerce-no-js", "woocommerce-js"} & set(body_class):
             return False
@@ -238,8 +248,8 @@ class WooCommercePlatform(Platform):
     def _extract_product(self, response: TextResponse) -> PartialProduct:
         product: PartialProduct = {}
         put(product, "product_id", self._page_product_id(response))
-        put(product, "name", node_text(response.css("h1.product_title")))
-        summary = response.css("div.summary") or response.css("div.product")
+        put(product, "name", node_text(select(response, "h1.product_title")))
+        summary = select(response, "div.summary") or select(response, "div.product")
         sku = clean_text(summary.css(".product_meta .sku::text").get())
         if sku.lower() not in _NO_SKU:
             product["sku"] = sku
@@ -248,10 +258,12 @@ class WooCommercePlatform(Platform):
         product.update(self._page_price(summary, variants))
         put(product, "availability", self._page_availability(summary, variants))
         # The tab starts with its own heading ("Description"): everything after it is the text.
-        blocks = response.css("#tab-description").xpath("./*[not(self::h2 and not(preceding-sibling::h2))]").getall()
+        blocks = (
+            select(response, "#tab-description").xpath("./*[not(self::h2 and not(preceding-sibling::h2))]").getall()
+        )
         put(product, "description", html_to_text("".join(blocks), "\n"))
         put(product, "attributes", self._attributes(response))
-        crumbs = [node_text(a) for a in response.css("nav.woocommerce-breadcrumb a")]
+        crumbs = [node_text(a) for a in select(response, "nav.woocommerce-breadcrumb a")]
         crumbs = [c for c in crumbs[1:] if c]  # the first link is the home page
         if crumbs:
             product["breadcrumbs"] = crumbs
@@ -265,14 +277,14 @@ class WooCommercePlatform(Platform):
     @staticmethod
     def _page_product_id(response: TextResponse) -> str | None:
         candidates = [
-            response.css("form.variations_form::attr(data-product_id)").get(),
-            response.css('form.cart [name="add-to-cart"]::attr(value)').get(),
+            select(response, "form.variations_form::attr(data-product_id)").get(),
+            select(response, 'form.cart [name="add-to-cart"]::attr(value)').get(),
         ]
-        body_class = response.css("body::attr(class)").get() or ""
+        body_class = body_attribute(response, "class") or ""
         match = re.search(r"\bpostid-(\d+)\b", body_class)
         candidates.append(match.group(1) if match else None)
-        candidates.append(response.css('div.product[id^="product-"]::attr(id)').re_first(r"product-(\d+)"))
-        candidates.append(response.css('link[rel="shortlink"]::attr(href)').re_first(r"[?&]p=(\d+)"))
+        candidates.append(select(response, 'div.product[id^="product-"]::attr(id)').re_first(r"product-(\d+)"))
+        candidates.append(select(response, 'link[rel="shortlink"]::attr(href)').re_first(r"[?&]p=(\d+)"))
         return next((c.strip() for c in candidates if c and c.strip().isdigit()), None)
 
     def _page_price(self, summary: SelectorList, variants: list[Variant]) -> PartialProduct:
@@ -311,7 +323,7 @@ class WooCommercePlatform(Platform):
         return None
 
     def _variants(self, response: TextResponse) -> list[Variant]:
-        form = response.css("form.variations_form")[:1]
+        form = select(response, "form.variations_form")[:1]
         raw = form.attrib.get("data-product_variations") if form else None
         if not raw or raw == "false":  # "false": too many variations, WooCommerce loads them by AJAX
             return []
@@ -333,19 +345,19 @@ class WooCommercePlatform(Platform):
         """Human names of ``attribute_pa_*`` keys and of their term slugs, from the form and the table."""
         labels: dict[str, str] = {}
         values: dict[tuple[str, str], str] = {}
-        for select in form.css("table.variations select"):
-            key = select.attrib.get("data-attribute_name") or select.attrib.get("name") or ""
-            select_id = select.attrib.get("id", "")
+        for dropdown in form.css("table.variations select"):
+            key = dropdown.attrib.get("data-attribute_name") or dropdown.attrib.get("name") or ""
+            select_id = dropdown.attrib.get("id", "")
             label = form.css(f'label[for="{select_id}"] ::text').getall() if select_id else []
             if not label:
-                label = select.xpath("ancestor::tr[1]/th//text()").getall()
+                label = dropdown.xpath("ancestor::tr[1]/th//text()").getall()
             if clean_text(" ".join(label)):
                 labels[key] = clean_text(" ".join(label))
-            for option in select.css("option"):
+            for option in dropdown.css("option"):
                 slug = option.attrib.get("value", "")
                 if slug:
                     values[(key, slug)] = node_text(option)
-        for row in response.css("table.woocommerce-product-attributes tr"):
+        for row in select(response, "table.woocommerce-product-attributes tr"):
             match = re.search(r"--(attribute_[^\s\"]+)", row.attrib.get("class", ""))
             label = node_text(row.css("th"))
             if match and label:
@@ -361,8 +373,7 @@ class WooCommercePlatform(Platform):
             options[label] = values.get((key, slug)) or str(slug)
         price = self._variant_price(entry.get("display_price"))
         regular = self._variant_price(entry.get("display_regular_price"))
-        stock_html = Selector(text=str(entry.get("availability_html") or "<p></p>"))
-        availability = _stock_code(stock_html.css("p.stock::attr(class)").get())
+        availability = _stock_code(_stock_classes(str(entry.get("availability_html") or "<p></p>")))
         if availability is None and isinstance(entry.get("is_in_stock"), bool):
             availability = "in_stock" if entry["is_in_stock"] else "out_of_stock"
         sku = entry.get("sku")
@@ -382,10 +393,10 @@ class WooCommercePlatform(Platform):
 
     def _attributes(self, response: TextResponse) -> dict[str, str]:
         """The attribute table, without the attributes the variations are made of."""
-        variation_keys = set(response.css("table.variations select::attr(data-attribute_name)").getall())
-        variation_keys |= set(response.css("table.variations select::attr(name)").getall())
+        variation_keys = set(select(response, "table.variations select::attr(data-attribute_name)").getall())
+        variation_keys |= set(select(response, "table.variations select::attr(name)").getall())
         attributes: dict[str, str] = {}
-        for row in response.css("table.woocommerce-product-attributes tr"):
+        for row in select(response, "table.woocommerce-product-attributes tr"):
             match = re.search(r"--(attribute_[^\s\"]+)", row.attrib.get("class", ""))
             if match and match.group(1) in variation_keys:
                 continue
@@ -401,7 +412,7 @@ class WooCommercePlatform(Platform):
             image.css("img::attr(data-large_image)").get()
             or image.css("a::attr(href)").get()
             or image.css("img::attr(src)").get()
-            for image in response.css(".woocommerce-product-gallery__image")
+            for image in select(response, ".woocommerce-product-gallery__image")
         )
         return absolute_links(response, sources, skip=())
 
@@ -414,18 +425,21 @@ class WooCommercePlatform(Platform):
             return None
 
     def _listing_links(self, response: TextResponse) -> ListingLinks | None:
-        product_hrefs = response.css(
+        product_hrefs = select(
+            response,
             "ul.products li.product:not(.product-category) a.woocommerce-LoopProduct-link::attr(href), "
             "ul.products li.product:not(.product-category) > a:first-child::attr(href), "
             "li.wc-block-grid__product a.wc-block-grid__product-link::attr(href), "
-            "li.wc-block-product .wp-block-post-title a::attr(href)"
+            "li.wc-block-product .wp-block-post-title a::attr(href)",
         ).getall()
-        next_hrefs = response.css(
-            "a.next.page-numbers::attr(href), link[rel=next]::attr(href), a.wp-block-query-pagination-next::attr(href)"
+        next_hrefs = select(
+            response,
+            "a.next.page-numbers::attr(href), link[rel=next]::attr(href), a.wp-block-query-pagination-next::attr(href)",
         ).getall()
-        category_hrefs = response.css(
+        category_hrefs = select(
+            response,
             "li.product-category a::attr(href), ul.product-categories a::attr(href), "
-            ".menu-item-object-product_cat > a::attr(href), a[href*='/product-category/']::attr(href)"
+            ".menu-item-object-product_cat > a::attr(href), a[href*='/product-category/']::attr(href)",
         ).getall()
         links = ListingLinks(
             products=absolute_links(response, product_hrefs, skip=("#",), keep=lambda url: "add-to-cart=" not in url),
