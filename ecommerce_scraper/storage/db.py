@@ -54,6 +54,7 @@ SCHEMA_HEAD = "0006"
 if TYPE_CHECKING:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
+
 # Any fixed 64-bit key: every process migrating this project's databases takes the same lock.
 MIGRATION_LOCK_KEY = int.from_bytes(b"ecomscrp", "big")
 MIGRATIONS_PACKAGE = "ecommerce_scraper.storage.migrations"
@@ -411,11 +412,11 @@ def lock_for_migration(connection: Connection) -> None:
 
 
 def _run_alembic(connection: Connection, direction: str, revision: str) -> None:
+    from alembic import command
+
     config = alembic_config()
     # env.py runs on this connection, inside the caller's transaction and lock.
     config.attributes["connection"] = connection
-    from alembic import command
-
     if direction == "upgrade":
         command.upgrade(config, revision)
     else:
