@@ -63,14 +63,19 @@ _PLAIN_FIRST: set[str] = set()
 _PLAIN_FIRST_MAX = 10_000
 
 
+def _learn_plain(first: str) -> bool:
+    """Whether a text starting with ``first`` is written as it is; such a character is remembered."""
+    if first.isspace() or first in FORMULA_TRIGGERS:
+        return False
+    if len(_PLAIN_FIRST) < _PLAIN_FIRST_MAX:
+        _PLAIN_FIRST.add(first)
+    return True
+
+
 def _text_cell(value: Any) -> str:
     # The row path's text cell (:func:`.csvfile.csv_cell` of a text column) for any value.
-    if value.__class__ is str and value:
-        first = value[0]
-        if not first.isspace() and first not in FORMULA_TRIGGERS:
-            if len(_PLAIN_FIRST) < _PLAIN_FIRST_MAX:
-                _PLAIN_FIRST.add(first)
-            return value
+    if value.__class__ is str and value and _learn_plain(value[0]):
+        return value
     text = text_of(value)
     return "" if text is None else neutralize(text)
 
@@ -108,10 +113,8 @@ def _plain_strings(texts: list[str]) -> bool:
         firsts = set(map(_FIRST, texts))
     except IndexError:  # an empty string
         return False
-    for first in firsts - _PLAIN_FIRST:
-        if not first.isspace() and first not in FORMULA_TRIGGERS and len(_PLAIN_FIRST) < _PLAIN_FIRST_MAX:
-            _PLAIN_FIRST.add(first)
-    return firsts <= _PLAIN_FIRST
+    learnt = [_learn_plain(first) for first in firsts - _PLAIN_FIRST]  # each one, no short cut
+    return all(learnt)
 
 
 def _text_cells(field: str) -> ColumnCells:
@@ -219,9 +222,7 @@ def _neutralized(value: Any) -> str:
     if value is None:
         return ""
     if value.__class__ is str and value:
-        first = value[0]
-        if not first.isspace() and first not in FORMULA_TRIGGERS and len(_PLAIN_FIRST) < _PLAIN_FIRST_MAX:
-            _PLAIN_FIRST.add(first)
+        _learn_plain(value[0])
     return neutralize(value)
 
 
