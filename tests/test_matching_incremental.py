@@ -332,3 +332,35 @@ def test_name_links_in_large_blocks_equal_every_pair_compared() -> None:
         matcher.name_block(by_key[a], threshold) == matcher.name_block(by_key[b], threshold) for _, a, b in every_pair
     )
     assert len({matcher.name_block(identity, threshold) for identity in members}) > 20
+
+
+def test_a_group_stored_meanwhile_out_of_the_closures_reach_matches_again_not_for_ever(
+    engine: Engine, tmp_path: Path, monkeypatch
+) -> None:
+    """Another process stores a group with an identity key of this one's, after this one read
+    its units: the closure can't reach it. The sync starts again from what is stored (a bounded
+    number of times), where it used to loop for ever (seen with two Scrapyd nodes on one database)."""
+    import threading
+
+    controls = tmp_path / "matches.csv"
+    sync_matches(engine, controls)
+    store(engine, "shop_b", "b-2", second_crawl_of_b())
+    real = sync.group_ids_with_keys
+    monkeypatch.setattr(sync, "group_ids_with_keys", lambda session, keys: real(session, keys) | {"stored-meanwhile"})
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            sync_matches(engine, controls, sites=["shop_b"])
+            outcome.append(None)
+        except RuntimeError as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+    assert not worker.is_alive(), "the incremental matching loops for ever"
+    assert len(outcome) == 1 and "other processes stored their results first" in str(outcome[0])
+    monkeypatch.undo()
+    assert sync_matches(engine, controls, sites=["shop_b"]).mode == "incremental"
+    assert groups_stored(engine) == groups_from_scratch(engine, controls)

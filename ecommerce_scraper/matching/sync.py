@@ -210,7 +210,13 @@ def _sync_once(
                 elsewhere -= closure.group_ids
                 if not elsewhere:
                     break
+                reached = len(closure.group_ids)
                 closure.grow(key for group in stored_groups(session, elsewhere) for key in group.keys)
+                if len(closure.group_ids) == reached:
+                    # Groups another process stored after this one read their units: the closure
+                    # can't reach them (it never reads a unit twice), so match again from what is
+                    # stored now, as when the result changed meanwhile. It used to loop for ever.
+                    return None
     change = ResultChange(
         units=fresh,
         dropped_units=removed,
