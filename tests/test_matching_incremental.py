@@ -320,7 +320,7 @@ def test_name_links_in_large_blocks_equal_every_pair_compared() -> None:
         key=lambda link: (-link[0], link[1], link[2]),
     )
     assert len(every_pair) > 50
-    assert matcher._name_links(by_key, matcher.MATCH_THRESHOLD) == every_pair
+    assert list(matcher._name_links(by_key, matcher.MATCH_THRESHOLD)) == every_pair
     # What re-matching follows from one unit: the same pairs, found from either end.
     names = matcher.NameIndex(by_key)
     from_index = {(a, b) for a in by_key for b in names.neighbours(by_key[a]) if a < b}

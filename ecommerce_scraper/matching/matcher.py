@@ -30,8 +30,8 @@ import csv
 import hashlib
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -177,14 +177,25 @@ def name_confidence(a: ProductIdentity, b: ProductIdentity) -> float:
 # --- grouping -----------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _Cluster:
-    keys: set[ProductKey]
-    sites: set[str]
-    gtins: set[str] = field(default_factory=set)
-    weights: set[Decimal] = field(default_factory=set)
-    sizes: set[Decimal] = field(default_factory=set)
-    codes: set[str] = field(default_factory=set)
+    # Tuples, not sets: a cluster holds at most one product per shop and, but for pins, one
+    # weight, size, colour code and GTIN, and a matching holds tens of thousands of clusters.
+    keys: tuple[ProductKey, ...]
+    sites: tuple[str, ...]
+    gtins: tuple[str, ...] = ()
+    weights: tuple[Decimal, ...] = ()
+    sizes: tuple[Decimal, ...] = ()
+    codes: tuple[str, ...] = ()
+
+
+def _union(mine: tuple[Any, ...], theirs: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The distinct values of both (in no particular order)."""
+    if not theirs or mine == theirs:
+        return mine
+    if not mine:
+        return theirs
+    return tuple({*mine, *theirs})
 
 
 class _Grouping:
@@ -200,33 +211,33 @@ class _Grouping:
         if cluster is None:
             identity = self.identities[key]
             cluster = self.cluster_of[key] = _Cluster(
-                keys={key},
-                sites={identity.site},
-                gtins={identity.gtin} if identity.gtin else set(),
-                weights={identity.weight_g} if identity.weight_g is not None else set(),
-                sizes={identity.size_mm} if identity.size_mm is not None else set(),
-                codes={identity.colour_code} if identity.colour_code else set(),
+                keys=(key,),
+                sites=(identity.site,),
+                gtins=(identity.gtin,) if identity.gtin else (),
+                weights=(identity.weight_g,) if identity.weight_g is not None else (),
+                sizes=(identity.size_mm,) if identity.size_mm is not None else (),
+                codes=(identity.colour_code,) if identity.colour_code else (),
             )
         return cluster
 
     def link(self, a: ProductKey, b: ProductKey, confidence: float, reason: Reason) -> None:
         left, right = self._cluster(a), self._cluster(b)
-        if left is right or left.sites & right.sites:
+        if left is right or not set(left.sites).isdisjoint(right.sites):
             return
         if self.apart and any(frozenset({x, y}) in self.apart for x in left.keys for y in right.keys):
             return
         if reason != "pinned":
             for mine, theirs in ((left.weights, right.weights), (left.sizes, right.sizes), (left.codes, right.codes)):
-                if len(mine | theirs) > 1:
+                if len(_union(mine, theirs)) > 1:
                     return
-            if reason == "name" and len(left.gtins | right.gtins) > 1:
+            if reason == "name" and len(_union(left.gtins, right.gtins)) > 1:
                 return
-        left.keys |= right.keys
-        left.sites |= right.sites
-        left.gtins |= right.gtins
-        left.weights |= right.weights
-        left.sizes |= right.sizes
-        left.codes |= right.codes
+        left.keys += right.keys  # distinct clusters: no key in both
+        left.sites += right.sites  # disjoint (above)
+        left.gtins = _union(left.gtins, right.gtins)
+        left.weights = _union(left.weights, right.weights)
+        left.sizes = _union(left.sizes, right.sizes)
+        left.codes = _union(left.codes, right.codes)
         for key in right.keys:
             self.cluster_of[key] = left
         for key in (a, b):
@@ -406,23 +417,25 @@ class NameIndex:
 
 def _name_links(
     by_key: Mapping[ProductKey, ProductIdentity], threshold: float
-) -> list[tuple[float, ProductKey, ProductKey]]:
-    blocks: dict[tuple[str, str], list[ProductIdentity]] = defaultdict(list)
-    for identity in by_key.values():
+) -> Iterator[tuple[float, ProductKey, ProductKey]]:
+    blocks: dict[tuple[str, str], list[tuple[ProductKey, ProductIdentity]]] = defaultdict(list)
+    for key, identity in by_key.items():
         block = block_of(identity)
         if block is not None:
-            blocks[block].append(identity)
+            blocks[block].append((key, identity))
     links = []
     for members in blocks.values():
-        for i, j in _candidate_pairs(members, threshold):
-            a, b = members[i], members[j]
+        for i, j in _candidate_pairs([identity for _, identity in members], threshold):
+            (key_a, a), (key_b, b) = members[i], members[j]
             if a.site == b.site:
                 continue
             confidence = name_confidence(a, b)
             if confidence >= threshold:
-                links.append((confidence, a.key, b.key))
-    links.sort(key=lambda link: (-link[0], link[1], link[2]))
-    return links
+                # by_key's own key tuples: a link list of a catalog would otherwise hold two new ones a link
+                links.append((-confidence, key_a, key_b))
+    links.sort()  # strongest first, then by keys; no key function: it would build a tuple a link
+    for negated, a, b in links:
+        yield -negated, a, b
 
 
 def _candidate_pairs(members: list[ProductIdentity], threshold: float) -> Iterable[tuple[int, int]]:
@@ -459,13 +472,15 @@ def _candidate_pairs(members: list[ProductIdentity], threshold: float) -> Iterab
             for second in numbers[position + 1 :]:
                 if _jaccard(lines[first], lines[second]) >= floor:
                     line_pairs.add((first, second))
-    pairs: set[tuple[int, int]] = set()
-    for first, second in line_pairs:
-        for i in by_line[lines[first]]:
-            for j in by_line[lines[second]]:
-                if i != j:
-                    pairs.add((i, j) if i < j else (j, i))
-    return sorted(pairs)
+    # Each pair once, without a set of them all (a block of needles gives millions): members of
+    # two lines are two disjoint sets, and those of one line give each pair once as i < j.
+    return (
+        (i, j) if i < j else (j, i)
+        for first, second in sorted(line_pairs)
+        for i in by_line[lines[first]]
+        for j in by_line[lines[second]]
+        if i < j or (i != j and first != second)
+    )
 
 
 def match_products(

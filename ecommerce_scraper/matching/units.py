@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from ..ai.field_readers import colour_value
@@ -69,14 +70,27 @@ def variant_colour(variant: Mapping[str, Any]) -> tuple[str | None, str | None]:
     colour name *and* code ("Λευκό 04", "001 Κόκκινο"), never as a size or weight ("3 mm", "100 g")."""
     options = variant.get("options")
     if isinstance(options, Mapping) and options:
-        values = extract_rules(attributes=options).values
-        name, code = values.get("colour_name"), values.get("colour_code")
-        return (name if isinstance(name, str) else None), (str(code) if code is not None else None)
+        items = tuple(options.items())
+        if all(isinstance(key, str) and isinstance(value, str) for key, value in items):
+            return _options_colour(items)
+        return _colour_of_options(options)
     text = variant.get("name")
     if not isinstance(text, str) or _is_measure(fold(text)):
         return None, None
     name, code = colour_value(text)
     return (name, code) if name and code else (None, None)
+
+
+@lru_cache(maxsize=1 << 12)
+def _options_colour(items: tuple[tuple[str, str], ...]) -> tuple[str | None, str | None]:
+    # A catalog repeats a few hundred colour options over its variants: each is read once.
+    return _colour_of_options(dict(items))
+
+
+def _colour_of_options(options: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    values = extract_rules(attributes=options).values
+    name, code = values.get("colour_name"), values.get("colour_code")
+    return (name if isinstance(name, str) else None), (str(code) if code is not None else None)
 
 
 def variant_size_mm(variant: Mapping[str, Any]) -> Decimal | None:
