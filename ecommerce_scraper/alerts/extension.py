@@ -28,13 +28,13 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured, UsageError
 from scrapy.utils.defer import maybe_deferred_to_future
-from sqlalchemy import Engine
 from twisted.internet.threads import deferToThread
 
 from .. import signals as project_signals
 from ..config import ConfigError
 from ..exports.compare_export import matches_path, own_shop
-from ..storage.db import database_url, open_database, stores_products
+from ..storage.db import stores_products
+from ..storage.shared import crawl_database
 from .delivery import DeliveryResult, deliver
 from .digest import Digest, crawl_digests, crawl_row
 from .health import health_destinations, health_message
@@ -61,7 +61,7 @@ class BusinessAlerts:
         settings = crawler.settings
         self.crawler = crawler
         self.config = config
-        self.url = database_url(settings)
+        self.database = crawl_database(crawler)
         self.retry_times = settings.getint("ALERTS_RETRY_TIMES", 2)
         self.backoff = settings.getfloat("ALERTS_RETRY_BACKOFF", 2.0)
         self.timeout = settings.getfloat("ALERTS_DELIVERY_TIMEOUT", 30.0)
@@ -78,7 +78,6 @@ class BusinessAlerts:
                     )
         self.workers: list[threading.Thread] = []
         self.lock = threading.Lock()
-        self._engine: Engine | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BusinessAlerts:
@@ -93,11 +92,15 @@ class BusinessAlerts:
         if config is None and not health_destinations(settings):
             raise NotConfigured("no alerts file (ALERTS_FILE or config/alerts.json) and no HEALTH_NOTIFY")
         extension = cls(crawler, config or AlertsFile(rules=[]))
+        crawler.signals.connect(extension.engine_started, signal=signals.engine_started)
         crawler.signals.connect(extension.crawl_stored, signal=project_signals.crawl_stored)
         crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
         return extension
 
     # --- on the reactor -------------------------------------------------------------------------
+
+    def engine_started(self) -> None:
+        self.database.hold(self)
 
     def crawl_stored(self, site: str, crawl_id: str) -> None:
         """Start sending the crawl's digests in a worker thread; returns at once."""
@@ -117,9 +120,8 @@ class BusinessAlerts:
                     *(stats.get_value(key, 0) for key in (*STAT_KEYS[:3], "alerts/health_sent")),
                 )
         finally:
-            with self.lock:
-                if self._engine is not None and not self.running():
-                    self._engine.dispose()
+            if not self.running():  # a delivery still running may read the database yet
+                self.database.release(self)
 
     # --- in threads -----------------------------------------------------------------------------
 
@@ -140,22 +142,17 @@ class BusinessAlerts:
             )
         return not left
 
-    def engine(self) -> Engine:
-        with self.lock:
-            if self._engine is None:
-                self._engine = open_database(self.url)
-            return self._engine
-
     def send_crawl(self, site: str, crawl_id: str) -> None:
         """Read and send one crawl's digests (or its health alert); every failure is logged here, never raised."""
         try:
-            crawl = crawl_row(self.engine(), site, crawl_id)
+            engine = self.database.engine()
+            crawl = crawl_row(engine, site, crawl_id)
             health = health_message(crawl) if crawl is not None else None
             digests = (
                 []
                 if health
                 else crawl_digests(
-                    self.engine(), self.config.rules, site, crawl_id, own=self.own, matches_file=self.matches_file
+                    engine, self.config.rules, site, crawl_id, own=self.own, matches_file=self.matches_file
                 )
             )
         except Exception as exc:

@@ -20,11 +20,11 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
-from sqlalchemy import Engine
 from twisted.internet.threads import deferToThread
 
 from .. import signals as project_signals
-from ..storage.db import database_url, open_database, stores_products
+from ..storage.db import stores_products
+from ..storage.shared import crawl_database
 from .compare_export import matches_path, own_shop
 from .tree import write_crawl_exports, write_master
 from .upload import ExportUploader, master_files
@@ -42,8 +42,7 @@ class CrawlExports:
         self.crawler = crawler
         self.exports_dir = Path(crawler.settings.get("EXPORTS_DIR", "exports"))
         self.matches_file = matches_path(crawler.settings)
-        self.url = database_url(crawler.settings)
-        self._engine: Engine | None = None
+        self.database = crawl_database(crawler)
         self.stored = False
         self.uploader = ExportUploader.from_crawler(crawler)  # EXPORTS_URI, else None
 
@@ -60,14 +59,9 @@ class CrawlExports:
         crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
         return extension
 
-    @property
-    def engine(self) -> Engine:
-        if self._engine is None:
-            self._engine = open_database(self.url)
-        return self._engine
-
     def engine_started(self) -> None:
         CrawlExports.open_crawls += 1
+        self.database.hold(self)
 
     async def crawl_stored(self, site: str, crawl_id: str, when: str = "closed") -> None:
         """Write one stored crawl's files, in a thread (the reactor goes on); a failure is
@@ -79,7 +73,7 @@ class CrawlExports:
 
     def _write_crawl(self, site: str, crawl_id: str) -> list[Path]:
         try:
-            files = write_crawl_exports(self.engine, self.exports_dir, site, crawl_id)
+            files = write_crawl_exports(self.database.engine(), self.exports_dir, site, crawl_id)
         except Exception:
             logger.exception("%s: could not write the export files of crawl %s", site, crawl_id)
             return []
@@ -98,12 +92,12 @@ class CrawlExports:
                 if master is not None and self.uploader is not None:
                     await self.uploader.upload(master_files(master))
         finally:
-            if self._engine is not None:
-                self._engine.dispose()
+            self.database.release(self)
 
     def _write_master(self) -> Path | None:
         try:
-            path = write_master(self.engine, self.exports_dir, self.matches_file, own_shop(self.crawler.settings))
+            engine = self.database.engine()
+            path = write_master(engine, self.exports_dir, self.matches_file, own_shop(self.crawler.settings))
         except Exception:
             logger.exception("could not write the master workbook")
             return None

@@ -18,18 +18,17 @@ Off (``NotConfigured``) with ``MATCHING_AFTER_CRAWL = False`` or without the sto
 from __future__ import annotations
 
 import logging
-import threading
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
-from sqlalchemy import Engine
 from twisted.internet.threads import deferToThread
 
 from .. import signals as project_signals
 from ..exports.compare_export import matches_path
-from ..storage.db import database_url, open_database, stores_products
+from ..storage.db import stores_products
+from ..storage.shared import crawl_database
 from .sync import sync_matches
 
 logger = logging.getLogger(__name__)
@@ -38,10 +37,8 @@ logger = logging.getLogger(__name__)
 class CrawlMatching:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.url = database_url(crawler.settings)
+        self.database = crawl_database(crawler)
         self.matches_file = matches_path(crawler.settings)
-        self.lock = threading.Lock()
-        self._engine: Engine | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlMatching:
@@ -50,15 +47,13 @@ class CrawlMatching:
         if not settings.getbool("MATCHING_AFTER_CRAWL", True) or not storing:
             raise NotConfigured
         extension = cls(crawler)
+        crawler.signals.connect(extension.engine_started, signal=signals.engine_started)
         crawler.signals.connect(extension.crawl_stored, signal=project_signals.crawl_stored)
         crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
         return extension
 
-    def engine(self) -> Engine:
-        with self.lock:
-            if self._engine is None:
-                self._engine = open_database(self.url)
-            return self._engine
+    def engine_started(self) -> None:
+        self.database.hold(self)
 
     async def crawl_stored(self, site: str, crawl_id: str) -> None:
         """Match the crawl's changed products, in a thread; a failure is logged, never raised."""
@@ -67,7 +62,7 @@ class CrawlMatching:
     def match(self, site: str, crawl_id: str) -> None:
         stats = self.crawler.stats
         try:
-            run = sync_matches(self.engine(), self.matches_file, sites=[site])
+            run = sync_matches(self.database.engine(), self.matches_file, sites=[site])
         except Exception as exc:
             stats.inc_value("matching/failed")
             logger.error("%s crawl %s: matching across shops failed: %s", site, crawl_id, exc)
@@ -78,7 +73,4 @@ class CrawlMatching:
         logger.info("%s crawl %s: %s", site, crawl_id, run.describe())
 
     def engine_stopped(self) -> None:
-        with self.lock:
-            if self._engine is not None:
-                self._engine.dispose()
-                self._engine = None
+        self.database.release(self)

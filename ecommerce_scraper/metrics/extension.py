@@ -26,13 +26,14 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from twisted.internet.threads import deferToThread
 
 from .. import signals as project_signals
 from ..monitors.health import COVERAGE_FIELDS, coverage_shares
-from ..storage.db import database_url, mask_url, open_database
+from ..storage.db import mask_url
 from ..storage.models import Crawl
+from ..storage.shared import crawl_database
 from .figures import CrawlFigures, ShopFigures
 from .prometheus import ShopCrawl, push
 
@@ -49,8 +50,7 @@ class CrawlMetrics:
         self.gateway = gateway
         self.timeout = crawler.settings.getfloat("PROMETHEUS_PUSH_TIMEOUT", 10.0)
         self.figures = CrawlFigures.of(crawler)
-        self.url = database_url(crawler.settings)
-        self._engine: Engine | None = None
+        self.database = crawl_database(crawler)
         self.pushed: set[str] = set()
         self.failures = 0
 
@@ -60,11 +60,15 @@ class CrawlMetrics:
         if not gateway:
             raise NotConfigured
         extension = cls(crawler, gateway)
+        crawler.signals.connect(extension.engine_started, signal=signals.engine_started)
         crawler.signals.connect(extension.crawl_stored, signal=project_signals.crawl_stored)
         crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
         return extension
 
     # --- signals ----------------------------------------------------------------------------
+
+    def engine_started(self) -> None:
+        self.database.hold(self)
 
     async def crawl_stored(self, site: str, crawl_id: str) -> None:
         spider = self.crawler.spider
@@ -85,8 +89,7 @@ class CrawlMetrics:
                     crawl = self.shop_crawl(site, crawl_id, stats, status="not stored")
                     await maybe_deferred_to_future(deferToThread(self._push, crawl))
         finally:
-            if self._engine is not None:
-                self._engine.dispose()
+            self.database.release(self)
 
     # --- the figures ------------------------------------------------------------------------
 
@@ -119,9 +122,7 @@ class CrawlMetrics:
         """Push ``crawl`` with the crawl record's status, product count and times (in a thread)."""
         site, crawl_id = crawl.site, crawl.crawl_id
         try:
-            if self._engine is None:
-                self._engine = open_database(self.url)
-            with self._engine.connect() as connection:
+            with self.database.engine().connect() as connection:
                 row = connection.execute(
                     select(Crawl.status, Crawl.items_count, Crawl.started_at, Crawl.finished_at, Crawl.stats).where(
                         Crawl.site == site, Crawl.crawl_id == crawl_id

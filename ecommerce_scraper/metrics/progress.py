@@ -19,13 +19,12 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
-from sqlalchemy import Engine
 from twisted.internet.defer import Deferred
 from twisted.internet.task import LoopingCall
 from twisted.internet.threads import deferToThread
 
-from ..storage.db import database_url, open_database
 from ..storage.progress import Progress, record_progress
+from ..storage.shared import crawl_database
 from .figures import CrawlFigures
 
 logger = logging.getLogger(__name__)
@@ -41,8 +40,7 @@ class CrawlProgress:
         self.crawler = crawler
         self.interval = interval
         self.figures = CrawlFigures.of(crawler)
-        self.url = database_url(crawler.settings)
-        self._engine: Engine | None = None
+        self.database = crawl_database(crawler)
         self.loop: LoopingCall | None = None
         self.in_flight: Deferred[None] | None = None
         self.failures = 0
@@ -55,10 +53,10 @@ class CrawlProgress:
         extension = cls(crawler, interval)
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
-        crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
         return extension
 
     def spider_opened(self, spider: Spider) -> None:
+        self.database.hold(self)
         self.loop = LoopingCall(self.tick)
         self.loop.start(self.interval, now=False)
 
@@ -67,10 +65,7 @@ class CrawlProgress:
             self.loop.stop()
         if self.in_flight is not None:
             await maybe_deferred_to_future(self.in_flight)
-
-    def engine_stopped(self) -> None:
-        if self._engine is not None:
-            self._engine.dispose()
+        self.database.release(self)
 
     def tick(self) -> None:
         """Hand each shop's figures so far to a thread, unless the last update is still being written."""
@@ -91,10 +86,9 @@ class CrawlProgress:
 
     def _write(self, crawl_id: str, updates: list[tuple[str, Progress]]) -> None:
         try:
-            if self._engine is None:
-                self._engine = open_database(self.url)
+            engine = self.database.engine()
             for site, progress in updates:
-                record_progress(self._engine, site, crawl_id, progress)
+                record_progress(engine, site, crawl_id, progress)
         except Exception as exc:
             self.failures += 1
             if self.failures == 1:

@@ -31,7 +31,7 @@ from ..ai.llm import DEFAULT_MODEL, DEFAULT_PRICE_INPUT, DEFAULT_PRICE_OUTPUT, L
 from ..ai.prompt import product_text
 from ..ai.rules import extract_rules
 from ..ai.schema import Extraction
-from ..storage.db import database_url, open_database
+from ..storage.shared import crawl_database
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ class AttributesPipeline:
         self.stats = crawler.stats
         self.config = config
         self.extractor: LLMExtractor | None = None
-        self._engine: Any = None
+        self.database = crawl_database(crawler)
         self._conflict_logged = False
 
     @classmethod
@@ -120,8 +120,8 @@ class AttributesPipeline:
         if self.config is None:
             logger.info("yarn attributes: shop tables and rules (set OPENAI_API_KEY to add the AI)")
             return
-        self._engine = open_database(database_url(self.crawler.settings))
-        self.extractor = LLMExtractor(self.config, DatabaseAnswerCache(self._engine))
+        engine = self.database.open(self)
+        self.extractor = LLMExtractor(self.config, DatabaseAnswerCache(engine))
         logger.info(
             "yarn attributes: shop tables, rules and %s at %s (at most %d calls, %d tokens this run)",
             self.config.model,
@@ -172,4 +172,4 @@ class AttributesPipeline:
             usage.cost(self.config).quantize(Decimal("0.0001")),
         )
         await self.extractor.close()
-        self._engine.dispose()
+        self.database.release(self)

@@ -34,6 +34,7 @@ from .. import signals as project_signals
 from ..monitors.health import STATS_KEY, HealthCheck, Thresholds
 from ..storage.bulk import iter_chunks
 from ..storage.db import DatabaseError, database_url, mask_url, open_database
+from ..storage.shared import crawl_database
 from ..storage.state import to_state
 from ..storage.writer import CrawlWriter
 
@@ -59,7 +60,8 @@ class StoragePipeline:
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
         self.crawler = crawler
-        self.url = database_url(settings)
+        self.database = crawl_database(crawler)
+        self.url = self.database.url
         self.batch_size = settings.getint("STORAGE_BATCH_SIZE", 500)
         self.max_error_rate = settings.getfloat("REMOVALS_MAX_ERROR_RATE", 0.05)
         self.min_seen_share = settings.getfloat("REMOVALS_MIN_SEEN_SHARE", 0.9)
@@ -85,7 +87,7 @@ class StoragePipeline:
 
     async def open_spider(self, spider: Spider | None = None) -> None:
         # Raises DatabaseError (masked URL, what went wrong): the crawl stops before it starts.
-        self.engine = open_database(self.url)
+        self.engine = self.database.open(self)
         logger.info("storing products in %s", mask_url(self.url))
         for site, crawl_id in self.load_spool():
             await self._stored(site, crawl_id)
@@ -225,6 +227,12 @@ class StoragePipeline:
     async def spider_closed(self, spider: Spider, reason: str) -> None:
         if not hasattr(self, "engine"):
             return  # open_spider failed: its DatabaseError is the one message the user needs
+        try:
+            await self._close_crawls(reason)
+        finally:
+            self.database.release(self)  # the crawl_stored handlers above are done with it
+
+    async def _close_crawls(self, reason: str) -> None:
         stats = self.crawler.stats
         for site, writer in self.writers.items():
             if self.database_down:
@@ -267,7 +275,6 @@ class StoragePipeline:
                 outcome.unverified,
             )
             await self._stored(site, writer.crawl_id)
-        self.engine.dispose()
 
 
 def _group(records: list[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
