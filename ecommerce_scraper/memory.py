@@ -14,6 +14,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import logging
+import threading
 from collections.abc import Callable
 
 from scrapy import signals
@@ -22,6 +23,13 @@ from scrapy.exceptions import NotConfigured
 from twisted.internet.task import LoopingCall
 
 logger = logging.getLogger(__name__)
+
+#: Held by the work at a crawl's close that reads a whole catalog (the matching across shops, the
+#: crawl's export files, the master workbook), so that in one process they run one after the
+#: other and their peaks don't add up: a 20,000-product crawl's close peaked at 335 MB with its
+#: matching and its workbook side by side. Little time is lost: both are Python code, which runs
+#: one thread at a time anyway.
+catalog_work = threading.Lock()
 
 
 def glibc_trim() -> Callable[[], object] | None:

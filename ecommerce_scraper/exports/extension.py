@@ -23,6 +23,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
 from .. import signals as project_signals
+from ..memory import catalog_work
 from ..storage.db import stores_products
 from ..storage.shared import crawl_database
 from .compare_export import matches_path, own_shop
@@ -73,7 +74,8 @@ class CrawlExports:
 
     def _write_crawl(self, site: str, crawl_id: str) -> list[Path]:
         try:
-            files = write_crawl_exports(self.database.engine(), self.exports_dir, site, crawl_id)
+            with catalog_work:
+                files = write_crawl_exports(self.database.engine(), self.exports_dir, site, crawl_id)
         except Exception:
             logger.exception("%s: could not write the export files of crawl %s", site, crawl_id)
             return []
@@ -97,7 +99,8 @@ class CrawlExports:
     def _write_master(self) -> Path | None:
         try:
             engine = self.database.engine()
-            path = write_master(engine, self.exports_dir, self.matches_file, own_shop(self.crawler.settings))
+            with catalog_work:
+                path = write_master(engine, self.exports_dir, self.matches_file, own_shop(self.crawler.settings))
         except Exception:
             logger.exception("could not write the master workbook")
             return None

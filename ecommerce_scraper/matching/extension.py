@@ -27,6 +27,7 @@ from twisted.internet.threads import deferToThread
 
 from .. import signals as project_signals
 from ..exports.compare_export import matches_path
+from ..memory import catalog_work
 from ..storage.db import stores_products
 from ..storage.shared import crawl_database
 from .sync import sync_matches
@@ -62,7 +63,8 @@ class CrawlMatching:
     def match(self, site: str, crawl_id: str) -> None:
         stats = self.crawler.stats
         try:
-            run = sync_matches(self.database.engine(), self.matches_file, sites=[site])
+            with catalog_work:
+                run = sync_matches(self.database.engine(), self.matches_file, sites=[site])
         except Exception as exc:
             stats.inc_value("matching/failed")
             logger.error("%s crawl %s: matching across shops failed: %s", site, crawl_id, exc)
