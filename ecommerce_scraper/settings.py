@@ -153,6 +153,9 @@ OWN_CATALOG = os.environ.get("OWN_CATALOG")
 # After each stored crawl, the stored match groups are brought up to date for that shop's new,
 # changed and removed products (ecommerce_scraper.matching.extension CrawlMatching).
 MATCHING_AFTER_CRAWL = True
+# From this many current products in the database, that matching runs in a child process (its memory
+# is returned when it ends; ecommerce_scraper.matching.process); 0: always, -1: never.
+MATCHING_PROCESS_PRODUCTS = 20_000
 # --- metrics (ecommerce_scraper.metrics): the Pushgateway (http://host:9091) from the environment
 # or -s; unset, nothing is pushed. A push waits at most PROMETHEUS_PUSH_TIMEOUT seconds.
 PROMETHEUS_PUSHGATEWAY = os.environ.get("PROMETHEUS_PUSHGATEWAY")

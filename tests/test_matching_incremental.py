@@ -226,15 +226,25 @@ def test_stored_groups_serve_a_new_process_and_export_rematch_redoes_them(
     assert groups_stored(engine) == stored
 
 
+@pytest.mark.parametrize("process_products", [-1, 0], ids=["in the crawl's process", "in a child process"])
 def test_the_extension_matches_each_stored_crawl_and_a_failure_costs_only_the_matching(
-    engine: Engine, database_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    engine: Engine, database_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture, process_products: int
 ) -> None:
     controls = tmp_path / "matches.csv"
     storing = {"ITEM_PIPELINES": {"ecommerce_scraper.pipelines.storage.StoragePipeline": 800}}
-    crawler = get_crawler(KnitshopSpider, {**storing, "DATABASE_URL": database_url, "MATCHES_FILE": str(controls)})
+    crawler = get_crawler(
+        KnitshopSpider,
+        {
+            **storing,
+            "DATABASE_URL": database_url,
+            "MATCHES_FILE": str(controls),
+            "MATCHING_PROCESS_PRODUCTS": process_products,
+        },
+    )
     extension = CrawlMatching.from_crawler(crawler)
     extension.match("shop_b", "b-1")
     assert crawler.stats.get_value("matching/shop_b/mode") == "full"
+    assert crawler.stats.get_value("matching/shop_b/process") == ("child" if process_products == 0 else "crawl")
     store(engine, "shop_b", "b-2", second_crawl_of_b())
     extension.match("shop_b", "b-2")
     assert crawler.stats.get_value("matching/shop_b/mode") == "incremental"

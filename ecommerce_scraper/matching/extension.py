@@ -7,10 +7,14 @@ up to date for that shop's new, changed and removed products (:func:`.sync.sync_
 reactor never waits on the database or on the matching. The handler returns once it is done, so
 the master workbook written at the process's end (:mod:`..exports.extension`) reads groups that
 include this crawl. A failure is logged once and costs only the matching: the crawl is stored,
-and the exports bring the groups up to date again before they read them.
+and the exports bring the groups up to date again before they read them. From
+``MATCHING_PROCESS_PRODUCTS`` current products in the database on (default 20,000; 0: always,
+-1: never) it runs in a child process (:mod:`.process`), whose memory goes back to the system
+when it ends. It holds :data:`~..memory.catalog_work` meanwhile: the crawl's files wait for it.
 
 Stats: ``matching/<site>/mode`` (``full``, ``incremental``, ``unchanged``),
-``matching/<site>/seconds``, ``matching/<site>/units_changed``; ``matching/failed`` on a failure.
+``matching/<site>/seconds``, ``matching/<site>/units_changed``, ``matching/<site>/process``
+(``child`` or ``crawl``); ``matching/failed`` on a failure.
 
 Off (``NotConfigured``) with ``MATCHING_AFTER_CRAWL = False`` or without the storage pipeline.
 """
@@ -30,6 +34,7 @@ from ..exports.compare_export import matches_path
 from ..memory import catalog_work
 from ..storage.db import stores_products
 from ..storage.shared import crawl_database
+from .process import DEFAULT_PROCESS_PRODUCTS, current_product_count, sync_in_process
 from .sync import sync_matches
 
 logger = logging.getLogger(__name__)
@@ -40,6 +45,7 @@ class CrawlMatching:
         self.crawler = crawler
         self.database = crawl_database(crawler)
         self.matches_file = matches_path(crawler.settings)
+        self.process_products = crawler.settings.getint("MATCHING_PROCESS_PRODUCTS", DEFAULT_PROCESS_PRODUCTS)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlMatching:
@@ -64,7 +70,12 @@ class CrawlMatching:
         stats = self.crawler.stats
         try:
             with catalog_work:
-                run = sync_matches(self.database.engine(), self.matches_file, sites=[site])
+                engine = self.database.engine()
+                in_child = 0 <= self.process_products <= current_product_count(engine)
+                if in_child:
+                    run = sync_in_process(self.database.url, self.matches_file, sites=[site])
+                else:
+                    run = sync_matches(engine, self.matches_file, sites=[site])
         except Exception as exc:
             stats.inc_value("matching/failed")
             logger.error("%s crawl %s: matching across shops failed: %s", site, crawl_id, exc)
@@ -72,7 +83,8 @@ class CrawlMatching:
         stats.set_value(f"matching/{site}/mode", run.mode)
         stats.set_value(f"matching/{site}/seconds", round(run.seconds, 3))
         stats.set_value(f"matching/{site}/units_changed", run.units_changed)
-        logger.info("%s crawl %s: %s", site, crawl_id, run.describe())
+        stats.set_value(f"matching/{site}/process", "child" if in_child else "crawl")
+        logger.info("%s crawl %s: %s%s", site, crawl_id, run.describe(), " (child process)" if in_child else "")
 
     def engine_stopped(self) -> None:
         self.database.release(self)
