@@ -224,7 +224,8 @@ def _see_postgres(
     """The batch's sightings, its unchanged products' ``last_seen`` and its snapshots in one
     statement (data-modifying ``WITH``s): an unchanged batch is then its read, this and the
     commit, three round trips (a savepoint, a ``COPY`` and an ``UPDATE`` fewer), a first crawl's
-    batch two fewer; each one is a wait for the server, long on a busy machine.
+    batch one fewer (its sightings' ``COPY``); each one is a wait for the server, long on a busy
+    machine.
 
     A sighting of this crawl there already (a more complete copy, a rerun, a crawl of the same
     shop left running elsewhere) gets this one's fingerprint. Snapshots copy their state from
