@@ -10,8 +10,7 @@
    states before the crawl), whatever the number of redone products.
 3. The diff is computed in Python (:func:`~.diff.diff_states`), product by product, as always.
 4. Rows go out through :class:`~.bulk.BulkWriter`: ``COPY`` on PostgreSQL, ``executemany`` on
-   SQLite. Unchanged products cost one ``UPDATE`` of ``last_seen`` for the whole batch; on
-   PostgreSQL it rides in one statement with the batch's sightings and snapshots.
+   SQLite. Unchanged products cost one ``UPDATE`` of ``last_seen`` for the whole batch.
 """
 
 from __future__ import annotations
@@ -182,21 +181,18 @@ def write_states(writer: CrawlWriter, bulk: BulkWriter, by_id: dict[str, dict[st
     # rows' ids then follow the batch's order among themselves, as before.
     product_key, sighting_key = ("site", "product_id"), ("site", "crawl_id", "product_id")
     bulk.upsert(Product.__table__, PRODUCT_COLUMNS, products, product_key, PRODUCT_UPDATED)
-    if bulk.postgres:
-        bulk.insert_new(Upsert(Product.__table__, PRODUCT_COLUMNS, new_products, product_key, PRODUCT_UPDATED))
-        _see_postgres(bulk, site, crawl_id, new_sightings + sightings, unchanged, snapshots, now)
-    else:
-        bulk.insert_new(
-            Upsert(Product.__table__, PRODUCT_COLUMNS, new_products, product_key, PRODUCT_UPDATED),
-            Upsert(CrawlProduct.__table__, SIGHTING_COLUMNS, new_sightings, sighting_key, ("fingerprint",)),
-        )
-        # A product seen again in this crawl, more complete, keeps one sighting: the better copy's.
-        bulk.upsert(CrawlProduct.__table__, SIGHTING_COLUMNS, sightings, sighting_key, ("fingerprint",))
-        if unchanged:
-            where, params = _of_products(connection, site, unchanged)
-            (last_seen,) = bulk.bound(Product.__table__, ("last_seen",), (now,))
-            sql = f"UPDATE products SET last_seen = ?, last_crawl_id = ? WHERE {where}"  # noqa: S608
-            connection.exec_driver_sql(sql, (last_seen, crawl_id, *params))
+    bulk.insert_new(
+        Upsert(Product.__table__, PRODUCT_COLUMNS, new_products, product_key, PRODUCT_UPDATED),
+        Upsert(CrawlProduct.__table__, SIGHTING_COLUMNS, new_sightings, sighting_key, ("fingerprint",)),
+    )
+    # A product seen again in this crawl, more complete, keeps one sighting: the better copy's.
+    bulk.upsert(CrawlProduct.__table__, SIGHTING_COLUMNS, sightings, sighting_key, ("fingerprint",))
+    if unchanged:
+        where, params = _of_products(connection, site, unchanged)
+        marker = "%s" if bulk.postgres else "?"
+        (last_seen,) = bulk.bound(Product.__table__, ("last_seen",), (now,))
+        sql = f"UPDATE products SET last_seen = {marker}, last_crawl_id = {marker} WHERE {where}"  # noqa: S608
+        connection.exec_driver_sql(sql, (last_seen, crawl_id, *params))
     if rederived:
         table = Product.__table__
         connection.execute(
@@ -205,63 +201,29 @@ def write_states(writer: CrawlWriter, bulk: BulkWriter, by_id: dict[str, dict[st
             .values(data=bindparam("new_data")),
             rederived,
         )
-    if not bulk.postgres:
-        bulk.insert(Snapshot.__table__, SNAPSHOT_COLUMNS, snapshots)
+    _write_snapshots(bulk, site, crawl_id, snapshots)
     bulk.insert(Change.__table__, CHANGE_COLUMNS, changes)
     retracted = sum(len(taken_back[product_id]) for product_id in redone)
     return BatchResult(len(changes), retracted)
 
 
-def _see_postgres(
-    bulk: BulkWriter,
-    site: str,
-    crawl_id: str,
-    sightings: list[tuple[Any, ...]],
-    unchanged: list[str],
-    snapshots: list[tuple[Any, ...]],
-    now: datetime,
-) -> None:
-    """The batch's sightings, its unchanged products' ``last_seen`` and its snapshots in one
-    statement (data-modifying ``WITH``s): an unchanged batch is then its read, this and the
-    commit, three round trips (a savepoint, a ``COPY`` and an ``UPDATE`` fewer), a first crawl's
-    batch one fewer (its sightings' ``COPY``); each one is a wait for the server, long on a busy
-    machine.
-
-    A sighting of this crawl there already (a more complete copy, a rerun, a crawl of the same
-    shop left running elsewhere) gets this one's fingerprint. Snapshots copy their state from
-    the ``products`` rows written a moment ago (the statement sees them; the unchanged ones it
-    updates have no snapshot): PostgreSQL parses each JSON document once, not twice. In batch
-    order, as the rows would be.
-    """
-    if not sightings:
-        return  # nothing seen, nothing unchanged, nothing changed
-    parts: list[str] = []
-    params: list[Any] = []
-    if unchanged:
-        parts.append(
-            "seen AS (UPDATE products SET last_seen = %s, last_crawl_id = %s "
-            "WHERE site = %s AND product_id = ANY(%b::varchar[]))"
-        )
-        params += [now, crawl_id, site, unchanged]
-    if snapshots:
-        scraped_at = [row[5] for row in snapshots]
-        # Binary (%b) where psycopg can: its text form of an array is several times slower to
-        # make. A time without a zone can't share a binary array with the others: text then.
-        times = "%b" if all(time.utcoffset() is not None for time in scraped_at) else "%s"
-        parts.append(
-            "snapshot AS (INSERT INTO snapshots (site, product_id, crawl_id, fingerprint, data, scraped_at) "  # noqa: S608
-            "SELECT p.site, p.product_id, %s, p.fingerprint, p.data, t.scraped_at "
-            f"FROM unnest(%b::text[], {times}::timestamptz[]) WITH ORDINALITY AS t(product_id, scraped_at, n) "
-            "JOIN products p ON p.site = %s AND p.product_id = t.product_id ORDER BY t.n)"
-        )
-        params += [crawl_id, [row[1] for row in snapshots], scraped_at, site]
-    with_parts = f"WITH {', '.join(parts)} " if parts else ""
+def _write_snapshots(bulk: BulkWriter, site: str, crawl_id: str, snapshots: list[tuple[Any, ...]]) -> None:
+    if not bulk.postgres or not snapshots:
+        bulk.insert(Snapshot.__table__, SNAPSHOT_COLUMNS, snapshots)
+        return
+    # The same states went into products a moment ago: copied from there, PostgreSQL parses and
+    # compresses each JSON document once, not twice. In batch order, as the rows would be.
+    scraped_at = [row[5] for row in snapshots]
+    # Arrays go in binary (%b) where psycopg can: its text form of an array runs a regex on each
+    # element, several times slower. A time without a zone can't share a binary array with zoned
+    # ones: such a batch sends its times as text.
+    times = "%b" if all(time.utcoffset() is not None for time in scraped_at) else "%s"
     bulk.execute(
-        f"{with_parts}INSERT INTO crawl_products (site, crawl_id, product_id, fingerprint) "  # noqa: S608 - no data
-        "SELECT %s, %s, t.product_id, t.fingerprint "
-        "FROM unnest(%b::varchar[], %b::varchar[]) AS t(product_id, fingerprint) "
-        "ON CONFLICT (site, crawl_id, product_id) DO UPDATE SET fingerprint = excluded.fingerprint",
-        (*params, site, crawl_id, [row[2] for row in sightings], [row[3] for row in sightings]),
+        "INSERT INTO snapshots (site, product_id, crawl_id, fingerprint, data, scraped_at) "  # noqa: S608 - no data
+        "SELECT p.site, p.product_id, %s, p.fingerprint, p.data, t.scraped_at "
+        f"FROM unnest(%b::text[], {times}::timestamptz[]) WITH ORDINALITY AS t(product_id, scraped_at, n) "
+        "JOIN products p ON p.site = %s AND p.product_id = t.product_id ORDER BY t.n",
+        (crawl_id, [row[1] for row in snapshots], scraped_at, site),
     )
 
 
