@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from ecommerce_scraper.storage import batch, db
+from ecommerce_scraper.storage import batch, bulk, db
 from ecommerce_scraper.storage.models import CrawlProduct, Snapshot
 from ecommerce_scraper.storage.state import fingerprint, to_state
 from ecommerce_scraper.storage.writer import CrawlWriter
@@ -221,3 +221,18 @@ def test_a_batch_failing_in_a_new_products_copy_on_postgresql_writes_nothing(tmp
             assert sorted(c.change_type for c in changes_of(engine, "c2")) == ["new", "price_up"]
         finally:
             engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ({"name": "Νήμα", "tags": ["α", 1, None, True]}, '{"name":"Νήμα","tags":["α",1,null,true]}'),  # UTF-8 as it is
+        ({"price": "12.50", "weight": 50.0}, '{"price":"12.50","weight":50.0}'),
+        ({"broken": "\ud800"}, '{"broken": "\\ud800"}'),  # not sendable as UTF-8: json.dumps' escaped form
+        ({"big": 2**70}, '{"big":1180591620717411303424}'),  # past 64 bits: the json module's way
+        ({1: "key not a string"}, '{"1":"key not a string"}'),
+        ({"rating": float("nan")}, '{"rating":null}'),  # JSON has no NaN (PostgreSQL's JSONB refuses it)
+    ],
+)
+def test_json_text_is_compact_utf8_json_whatever_the_value(value: dict[Any, Any], text: str) -> None:
+    assert bulk.json_text(value) == text

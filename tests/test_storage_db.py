@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
 import zipfile
+from contextlib import closing
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -251,6 +253,23 @@ def test_sqlite_engine_is_wal_with_foreign_keys_and_busy_timeout(tmp_path: Path)
     finally:
         engine.dispose()
     assert pragma == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": db.SQLITE_BUSY_TIMEOUT_MS}
+
+
+def test_a_new_sqlite_file_has_16_kb_pages_and_an_older_one_keeps_its_own(tmp_path: Path) -> None:
+    older = tmp_path / "older.sqlite3"
+    with closing(sqlite3.connect(older)) as connection:  # made before, with SQLite's default pages
+        connection.execute("CREATE TABLE t (x)")
+    sizes = {}
+    for path, engine in (
+        (tmp_path / "catalog.sqlite3", db.open_database(f"sqlite:///{tmp_path / 'catalog.sqlite3'}")),
+        (older, db.create_engine_for(f"sqlite:///{older}")),
+    ):
+        try:
+            with engine.connect() as connection:
+                sizes[path.name] = connection.exec_driver_sql("PRAGMA page_size").scalar()
+        finally:
+            engine.dispose()
+    assert sizes == {"catalog.sqlite3": db.SQLITE_PAGE_SIZE, "older.sqlite3": 4096}
 
 
 def test_migrations_run_from_a_zipped_egg(tmp_path: Path) -> None:

@@ -213,12 +213,17 @@ def _write_snapshots(bulk: BulkWriter, site: str, crawl_id: str, snapshots: list
         return
     # The same states went into products a moment ago: copied from there, PostgreSQL parses and
     # compresses each JSON document once, not twice. In batch order, as the rows would be.
+    scraped_at = [row[5] for row in snapshots]
+    # Arrays go in binary (%b) where psycopg can: its text form of an array runs a regex on each
+    # element, several times slower. A time without a zone can't share a binary array with zoned
+    # ones: such a batch sends its times as text.
+    times = "%b" if all(time.utcoffset() is not None for time in scraped_at) else "%s"
     bulk.execute(
-        "INSERT INTO snapshots (site, product_id, crawl_id, fingerprint, data, scraped_at) "
+        "INSERT INTO snapshots (site, product_id, crawl_id, fingerprint, data, scraped_at) "  # noqa: S608 - no data
         "SELECT p.site, p.product_id, %s, p.fingerprint, p.data, t.scraped_at "
-        "FROM unnest(%s::text[], %s::timestamptz[]) WITH ORDINALITY AS t(product_id, scraped_at, n) "
+        f"FROM unnest(%b::text[], {times}::timestamptz[]) WITH ORDINALITY AS t(product_id, scraped_at, n) "
         "JOIN products p ON p.site = %s AND p.product_id = t.product_id ORDER BY t.n",
-        (crawl_id, [row[1] for row in snapshots], [row[5] for row in snapshots], site),
+        (crawl_id, [row[1] for row in snapshots], scraped_at, site),
     )
 
 
@@ -253,7 +258,7 @@ def _known(connection: Connection, site: str, product_ids: list[str]) -> dict[st
 def _of_products(connection: Connection, site: str, product_ids: list[str]) -> tuple[str, tuple[Any, ...]]:
     """``WHERE`` the shop's products in ``product_ids``, in the driver's SQL, and its parameters."""
     if connection.dialect.name == "postgresql":
-        return "site = %s AND product_id = ANY(%s::varchar[])", (site, product_ids)
+        return "site = %s AND product_id = ANY(%b::varchar[])", (site, product_ids)  # binary: faster to make
     return f"site = ? AND product_id IN ({', '.join('?' * len(product_ids))})", (site, *product_ids)
 
 
