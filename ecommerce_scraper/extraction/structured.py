@@ -13,17 +13,15 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from extruct.uniform import _umicrodata_microformat
-from extruct.w3cmicrodata import LxmlMicrodataExtractor
 from lxml import etree
 from scrapy.http import TextResponse
 from w3lib.html import remove_tags, replace_entities
 
 from ..normalize import canonicalize_url, map_availability, parse_price
+from .microdata import microdata_items
 from .toolkit import PartialProduct, Variant, clean_text, compact, roll_up_variants
 
 logger = logging.getLogger(__name__)
@@ -66,35 +64,12 @@ def _flatten(data: Any) -> Iterator[dict[str, Any]]:
             yield data
 
 
-class _MicrodataExtractor(LxmlMicrodataExtractor):
-    """extruct's microdata extractor, reading the text of a property without child nodes directly.
-
-    extruct copies each text property's element, cleans the copy (``Cleaner``: scripts, styles,
-    comments, links, metas killed) and walks it with ``html_text``; for an element without
-    children that comes to its own text with whitespace runs made one space (and ``""`` for the
-    tags the cleaner kills). Any other element goes through extruct as before.
-    """
-
-    def _extract_textContent(self, node: etree._Element) -> str:  # noqa: N802 - extruct's name
-        if len(node) or node.tag in _CLEANER_KILLS:
-            return super()._extract_textContent(node)
-        text = node.text
-        return _WHITESPACE.sub(" ", text.strip()) if text else ""
-
-
-#: The tags extruct's microdata cleaner kills (its ``scripts``, ``style``, ``links``, ``meta``).
-_CLEANER_KILLS = frozenset({"script", "style", "link", "meta"})
-_WHITESPACE = re.compile(r"\s+")  # html_text's whitespace
-
-
 def microdata_nodes(response: TextResponse) -> list[dict[str, Any]]:
     if "itemscope" not in response.text:
         return []
     try:
-        # The page as Scrapy parsed it already (extruct would parse the text again); the items made
-        # uniform as ``extruct.extract(..., syntaxes=["microdata"], uniform=True)`` makes them.
-        items = _MicrodataExtractor().extract_items(response.selector.root, base_url=response.url)
-        return _umicrodata_microformat(items, schema_context="http://schema.org")
+        # The page as Scrapy parsed it already (extruct would parse the text again).
+        return microdata_items(response.selector.root, response.url)
     except Exception:  # lxml on broken markup: structured data is optional, never fatal
         logger.debug("microdata extraction failed on %s", response.url, exc_info=True)
         return []
