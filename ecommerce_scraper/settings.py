@@ -95,6 +95,9 @@ DOWNLOADER_MIDDLEWARES = {
 # no more requests than it can send at once (ecommerce_scraper.middlewares.waits).
 SCHEDULER = "ecommerce_scraper.middlewares.waits.ShopScheduler"
 SCHEDULER_PRIORITY_QUEUE = "ecommerce_scraper.middlewares.waits.ReadySlotsPriorityQueue"
+# The job folder's queue: Scrapy's PickleLifoDiskQueue, the same files, each request's callback named
+# without listing the spider's attributes (ecommerce_scraper.middlewares.diskqueue).
+SCHEDULER_DISK_QUEUE = "ecommerce_scraper.middlewares.diskqueue.JobRequestQueue"
 # Proxies: the PROXIES environment variable, else PROXY_LIST, else the file PROXY_LIST_PATH (default
 # config/proxies.txt: one URL per line, http(s)://user:password@host:port; never committed).
 PROXY_LIST_PATH = os.environ.get("PROXY_LIST_PATH")

@@ -16,12 +16,12 @@ import logging
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-import extruct
 from lxml import etree
 from scrapy.http import TextResponse
 from w3lib.html import remove_tags, replace_entities
 
 from ..normalize import canonicalize_url, map_availability, parse_price
+from .microdata import microdata_items
 from .toolkit import PartialProduct, Variant, clean_text, compact, roll_up_variants
 
 logger = logging.getLogger(__name__)
@@ -69,9 +69,7 @@ def microdata_nodes(response: TextResponse) -> list[dict[str, Any]]:
         return []
     try:
         # The page as Scrapy parsed it already (extruct would parse the text again).
-        return extruct.extract(
-            response.selector.root, base_url=response.url, syntaxes=["microdata"], uniform=True, errors="ignore"
-        ).get("microdata", [])
+        return microdata_items(response.selector.root, response.url)
     except Exception:  # lxml on broken markup: structured data is optional, never fatal
         logger.debug("microdata extraction failed on %s", response.url, exc_info=True)
         return []

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TypedDict
 
+from lxml import etree
 from parsel import Selector, SelectorList
 from scrapy.http import Response, TextResponse
 from w3lib.html import remove_tags, replace_entities
@@ -110,6 +111,10 @@ def clean_text(text: object) -> str:
     return _SPACE.sub(" ", text.replace("\u00a0", " ")).strip()
 
 
+_TEXT = etree.XPath(".//text()", smart_strings=False)
+_READABLE_TEXT = etree.XPath(".//text()[not(ancestor::script or ancestor::style)]", smart_strings=False)
+
+
 def node_text(selection: Selector | SelectorList, *, first_only: bool = False, scripts: bool = False) -> str:
     """The text of the selected elements, cleaned (:func:`clean_text`).
 
@@ -118,6 +123,11 @@ def node_text(selection: Selector | SelectorList, *, first_only: bool = False, s
     """
     if first_only and isinstance(selection, SelectorList):
         selection = selection[:1]
+    roots = [one.root for one in selection] if isinstance(selection, SelectorList) else [selection.root]
+    if all(isinstance(root, etree._Element) for root in roots):
+        # The same strings as ``selection.xpath(query).getall()``, without a Selector made per text node.
+        texts = _TEXT if scripts else _READABLE_TEXT
+        return clean_text(" ".join(text for root in roots for text in texts(root)))
     query = ".//text()" if scripts else ".//text()[not(ancestor::script or ancestor::style)]"
     return clean_text(" ".join(selection.xpath(query).getall()))
 
