@@ -163,16 +163,14 @@ def _sync_once(
             return _from_scratch(
                 engine, session, state.generation, controls, controls_hash, wanted, why, threshold, started
             )
-        stored = stored_stamps(session, sites)
+        stored = stored_stamps(session, sites)  # what is left of it once the products are read: gone
         changed_products: list[tuple[str, str]] = []
-        present: set[tuple[str, str]] = set()
         for site, product_id, stamp, removed_at in current_products(session, sites):
             if removed_at is not None:
                 continue
-            present.add((site, product_id))
-            if stored.get((site, product_id)) != stamp:
+            if stored.pop((site, product_id), None) != stamp:
                 changed_products.append((site, product_id))
-        gone = set(stored) - present
+        gone = set(stored)
         if not changed_products and not gone:
             return MatchRun("unchanged", None, 0, 0, 0, 0, time.perf_counter() - started)
         fresh: dict[ProductKey, StoredUnit] = {}
