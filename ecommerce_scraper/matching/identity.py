@@ -237,7 +237,7 @@ def shared_identity(
 ) -> ProductIdentity:
     """A :class:`ProductIdentity` of these values whose repeated parts are shared with the others'."""
     return ProductIdentity(
-        _text(site),  # type: ignore[arg-type]
+        sys.intern(site),
         product_id,
         gtin,
         _text(brand),
