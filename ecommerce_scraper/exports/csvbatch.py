@@ -162,17 +162,25 @@ def _types(values: Iterable[Any]) -> set[type]:
     return set(map(type, values))
 
 
+def _values_of(rows: list[dict[str, Any]], field: str, kind: type[list] | type[dict]) -> list[Any] | None:
+    """The field's values when each is a ``kind`` or missing (an empty one then), else ``None``."""
+    values = list(map(dict.get, rows, itertools.repeat(field)))
+    kinds = _types(values)
+    if not kinds <= {kind, _NONE}:
+        return None
+    if _NONE in kinds:
+        values = [kind() if value is None else value for value in values]
+    return values
+
+
 def _joined_cells(field: str, separator: str, otherwise: ColumnCells) -> ColumnCells:
     """:func:`.columns.joined` of a field, for a batch whose values are lists of plain strings
     (or missing): each cell is the list joined, nothing dropped, nothing to neutralize."""
 
     def cells(rows: list[dict[str, Any]]) -> list[str]:
-        values = list(map(dict.get, rows, itertools.repeat(field)))
-        kinds = _types(values)
-        if not kinds <= {list, _NONE}:
+        values = _values_of(rows, field, list)
+        if values is None:
             return otherwise(rows)
-        if _NONE in kinds:
-            values = [[] if value is None else value for value in values]
         items = list(itertools.chain.from_iterable(values))
         if not (_types(items) <= {str} and _plain_strings(items)):
             return otherwise(rows)
@@ -186,12 +194,9 @@ def _pairs_cells(field: str, between: str, otherwise: ColumnCells) -> ColumnCell
     plain string keys (or missing): each cell is ``key<between>value`` joined, nothing to neutralize."""
 
     def cells(rows: list[dict[str, Any]]) -> list[str]:
-        values = list(map(dict.get, rows, itertools.repeat(field)))
-        kinds = _types(values)
-        if not kinds <= {dict, _NONE}:
+        values = _values_of(rows, field, dict)
+        if values is None:
             return otherwise(rows)
-        if _NONE in kinds:
-            values = [{} if value is None else value for value in values]
         keys = list(itertools.chain.from_iterable(values))
         texts = list(itertools.chain.from_iterable(map(dict.values, values)))
         if not (_types(keys) <= {str} and _types(texts) <= {str} and _plain_strings(keys) and _plain_strings(texts)):
