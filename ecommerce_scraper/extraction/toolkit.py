@@ -123,13 +123,12 @@ def node_text(selection: Selector | SelectorList, *, first_only: bool = False, s
     """
     if first_only and isinstance(selection, SelectorList):
         selection = selection[:1]
+    texts = _TEXT if scripts else _READABLE_TEXT
     roots = [one.root for one in selection] if isinstance(selection, SelectorList) else [selection.root]
     if all(isinstance(root, etree._Element) for root in roots):
-        # The same strings as ``selection.xpath(query).getall()``, without a Selector made per text node.
-        texts = _TEXT if scripts else _READABLE_TEXT
+        # The same strings as ``selection.xpath(texts.path).getall()``, without a Selector made per text node.
         return clean_text(" ".join(text for root in roots for text in texts(root)))
-    query = ".//text()" if scripts else ".//text()[not(ancestor::script or ancestor::style)]"
-    return clean_text(" ".join(selection.xpath(query).getall()))
+    return clean_text(" ".join(selection.xpath(texts.path).getall()))
 
 
 def html_to_text(html: object, block_separator: str = " ") -> str:
