@@ -15,6 +15,7 @@ extruct's extractor (:class:`extruct.w3cmicrodata.LxmlMicrodataExtractor`, versi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from extruct.uniform import _umicrodata_microformat
@@ -43,10 +44,11 @@ def microdata_items(root: etree._Element, base_url: str | None) -> list[dict[str
 
 class _Extractor(LxmlMicrodataExtractor):
     _xp_item = etree.XPath("descendant-or-self::*/@itemscope/..")
-    _xp_prop = etree.XPath(
-        "set:difference(descendant::*/@itemprop/.., descendant::*/@itemscope/../descendant::*/@itemprop/..)",
-        namespaces={"set": "http://exslt.org/sets"},
-    )
+    # An item's own properties: extruct's ``set:difference(props, props of nested items)``, the
+    # difference taken here. A compiled XPath with an EXSLT prefix (``set:``, ``str:``) leaks about
+    # 100 bytes a call in lxml 6.1 (5 calls a product page: 50 MB over a 100,000-product crawl).
+    _xp_props = etree.XPath("descendant::*/@itemprop/..")
+    _xp_nested_props = etree.XPath("descendant::*/@itemscope/../descendant::*/@itemprop/..")
 
     def extract_items(self, document: etree._Element, base_url: str | None) -> list[dict[str, Any]]:
         found = self._xp_item(document)
@@ -56,6 +58,15 @@ class _Extractor(LxmlMicrodataExtractor):
         items_seen: set[Any] = set()
         extracted = (self._extract_item(it, items_seen=items_seen, base_url=base_url, itemids=itemids) for it in found)
         return [item for item in extracted if item]
+
+    def _extract_properties(
+        self, node: etree._Element, items_seen: set[Any], base_url: str | None, itemids: dict[etree._Element, int]
+    ) -> Iterator[tuple[str, Any]]:
+        # lxml keeps one proxy per node while any is alive: both lists' elements compare by identity.
+        nested = set(self._xp_nested_props(node))
+        for prop in self._xp_props(node):
+            if prop not in nested:
+                yield from self._extract_property(prop, items_seen=items_seen, base_url=base_url, itemids=itemids)
 
     def _extract_textContent(self, node: etree._Element) -> str:  # noqa: N802 - extruct's name
         if node.tag in _DROPPED:  # the cleaner empties the element itself: extruct's own way
