@@ -6,6 +6,8 @@ extruct's extractor (:class:`extruct.w3cmicrodata.LxmlMicrodataExtractor`, versi
 - its queries stepping from the ``itemscope``/``itemprop`` attributes up to their elements: the same
   node-sets in document order, without libxml2 testing a predicate on every element;
 - the page's items found once, not twice (once more to number them);
+- an item's own properties as the difference of two plain queries, taken in Python: extruct's
+  ``set:difference`` query keeps memory on every call (see ``_Extractor``);
 - the text of a property read from the element itself. extruct deep-copies the element, cleans the
   copy (``Cleaner``: scripts, styles, links, metas, comments and processing instructions dropped,
   each one's tail joined to the text before it) and walks it with ``html_text.etree_to_text``;
