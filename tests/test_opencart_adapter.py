@@ -327,3 +327,18 @@ def _view(variant: dict[str, Any]) -> tuple[Any, ...]:
         money(variant["regular_price"]),
         variant["availability"],
     )
+
+
+def test_an_option_label_found_by_an_id_with_both_quotes() -> None:
+    platform = OpenCartPlatform("https://shop.example/")
+    odd_id = "input-o'p&quot;217"  # the id is input-o'p"217: no XPath string literal can hold it
+    html = (
+        REAL_PRODUCT.replace('name="option[218]"', 'name="extra[218]"')
+        # the form group's first label is another one: only the label found by the id says "Select"
+        .replace(
+            '<label class="control-label" for="input-option217">', '<label>Other</label><label for="input-option217">'
+        )
+        .replace("input-option217", odd_id)
+    )
+    got = platform.extract_product(_real(html, "https://shop.example/apple-cinema"))
+    assert [v["options"] for v in got["variants"]] == [{"Select": "Red"}, {"Select": "Blue"}]

@@ -278,7 +278,9 @@ class OpenCartPlatform(Platform):
     def _option_label(form: Selector, element: Selector) -> str:
         element_id = element.attrib.get("id")
         if element_id:
-            label = form.xpath(f".//label[@for={_xpath_literal(element_id)}]")
+            # The id as an XPath variable: one compiled query for every page (parsel caches them),
+            # not a new one per option id, each compiled and kept in that cache.
+            label = form.xpath(".//label[@for=$element_id]", element_id=element_id)
             if label:
                 return _text(label)
         group = element.xpath("ancestor::*[contains(concat(' ', normalize-space(@class), ' '), ' form-group ')][1]")
@@ -323,11 +325,3 @@ class OpenCartPlatform(Platform):
             next_pages=absolute_links(response, next_pages),
             categories=absolute_links(response, categories),
         )
-
-
-def _xpath_literal(value: str) -> str:
-    if "'" not in value:
-        return f"'{value}'"
-    if '"' not in value:
-        return f'"{value}"'
-    return "concat('" + value.replace("'", "', \"'\", '") + "')"
