@@ -423,6 +423,18 @@ def test_extract_product_on_real_markup(platform: WooCommercePlatform) -> None:
     assert got["attributes"] == {"Weight": "0.1 kg"}  # the colour belongs to the variants
 
 
+def test_a_variation_label_found_by_an_id_with_quotes(platform: WooCommercePlatform) -> None:
+    # A label of its own, found by the select's id, whatever the id holds; the row's <th> says otherwise.
+    odd = REAL_VARIABLE.replace('<th class="label"><label for="pa_colour">Colour</label></th>', "<th>Other</th>")
+    odd = odd.replace('<td class="value">', '<td class="value"><label for="p&quot;a\'c">Colour</label>', 1)
+    odd = odd.replace('<select id="pa_colour"', '<select id="p&quot;a\'c"')
+    response = HtmlResponse(url="https://yarns.example/product/sock/", body=odd.encode(), encoding="utf-8")
+    assert [v["options"] for v in platform.extract_product(response)["variants"]] == [
+        {"Colour": "Sea Blue"},
+        {"Colour": "Red"},
+    ]
+
+
 def test_extract_product_is_defensive(platform: WooCommercePlatform) -> None:
     broken = HtmlResponse(
         url="https://yarns.example/product/x/",

@@ -348,7 +348,9 @@ class WooCommercePlatform(Platform):
         for dropdown in form.css("table.variations select"):
             key = dropdown.attrib.get("data-attribute_name") or dropdown.attrib.get("name") or ""
             select_id = dropdown.attrib.get("id", "")
-            label = form.css(f'label[for="{select_id}"] ::text').getall() if select_id else []
+            # The id as an XPath variable, not in a selector's text: any id is one query (a quote in
+            # it would make the selector invalid).
+            label = form.xpath(".//label[@for=$select_id]//text()", select_id=select_id).getall() if select_id else []
             if not label:
                 label = dropdown.xpath("ancestor::tr[1]/th//text()").getall()
             if clean_text(" ".join(label)):
