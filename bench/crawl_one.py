@@ -38,6 +38,30 @@ class ParsingSpider(BareSpider):
         yield {"url": response.url, "title": response.xpath("//title/text()").get()}
 
 
+class RssByItems:
+    """The process's resident memory after its 1,000th item and after its last full thousand (read
+    every 1,000 items: a read of /proc costs some microseconds). 0 when never read."""
+
+    def __init__(self) -> None:
+        self.items = 0
+        self.at_1000 = self.last = 0.0
+
+    def item_scraped(self) -> None:
+        self.items += 1
+        if self.items % 1000 == 0:
+            self.last = _rss_mb()
+            if self.items == 1000:
+                self.at_1000 = self.last
+
+
+def _rss_mb() -> float:
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
+    except (OSError, StopIteration):  # no /proc (not Linux): not measured
+        return 0.0
+
+
 def _cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -74,6 +98,8 @@ def main() -> None:
         )
     started: list[float] = []
     crawler.signals.connect(lambda: started.append(_cpu_seconds()), signal=signals.engine_started)
+    growth = RssByItems()
+    crawler.signals.connect(growth.item_scraped, signal=signals.item_scraped)
     process.start()
     usage = resource.getrusage(resource.RUSAGE_SELF)
     stats = crawler.stats.get_stats()
@@ -88,8 +114,14 @@ def main() -> None:
                 # From the engine's start: imports and set-up left out.
                 "cpu_seconds": usage.ru_utime + usage.ru_stime - (started[0] if started else 0.0),
                 "peak_rss_mb": usage.ru_maxrss / 1024,
-                # The largest child's: the matching across shops of a large catalog runs in one.
-                "children_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+                # The matching across shops of a large catalog runs in a child process: its own peak
+                # (RUSAGE_CHILDREN's would count the crawl's memory the child shared until its exec).
+                "children_peak_rss_mb": max(
+                    (value for key, value in stats.items() if key.endswith("/process_peak_rss_mb")), default=0.0
+                ),
+                # RSS while crawling, after the first 1,000 items and the last thousand: flat or growing.
+                "rss_mb_at_1000_items": growth.at_1000,
+                "rss_mb_at_last_thousand": growth.last,
             }
         )
     )

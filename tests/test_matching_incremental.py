@@ -245,6 +245,8 @@ def test_the_extension_matches_each_stored_crawl_and_a_failure_costs_only_the_ma
     extension.match("shop_b", "b-1")
     assert crawler.stats.get_value("matching/shop_b/mode") == "full"
     assert crawler.stats.get_value("matching/shop_b/process") == ("child" if process_products == 0 else "crawl")
+    peak = crawler.stats.get_value("matching/shop_b/process_peak_rss_mb")
+    assert (peak is not None and 10 < peak < 2000) if process_products == 0 else peak is None
     store(engine, "shop_b", "b-2", second_crawl_of_b())
     extension.match("shop_b", "b-2")
     assert crawler.stats.get_value("matching/shop_b/mode") == "incremental"

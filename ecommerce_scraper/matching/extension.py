@@ -73,7 +73,10 @@ class CrawlMatching:
                 engine = self.database.engine()
                 in_child = 0 <= self.process_products <= current_product_count(engine)
                 if in_child:
-                    run = sync_in_process(self.database.url, self.matches_file, sites=[site])
+                    child = sync_in_process(self.database.url, self.matches_file, sites=[site])
+                    run = child.run
+                    if child.peak_rss_mb is not None:
+                        stats.set_value(f"matching/{site}/process_peak_rss_mb", round(child.peak_rss_mb, 1))
                 else:
                     run = sync_matches(engine, self.matches_file, sites=[site])
         except Exception as exc:

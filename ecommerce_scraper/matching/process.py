@@ -7,7 +7,8 @@ from 250 to 323 MB, most of which, once freed, stayed with the process. Above ``
 current products in the database (default 20,000; 0: always), :class:`~.extension.CrawlMatching`
 runs :func:`~.sync.sync_matches` through :func:`sync_in_process`: a new interpreter
 (``python -m ecommerce_scraper.matching.process``) reads what to do on its standard input,
-matches, prints the :class:`~.sync.MatchRun` as JSON and exits, which gives its memory back.
+matches, prints the :class:`~.sync.MatchRun` and its peak memory as JSON and exits, which gives
+its memory back.
 Below it, the cost of starting an interpreter (about 0.7 CPU seconds) is not worth it.
 
 The child gets the parent's import path (``PYTHONPATH``): under Scrapyd the project is an egg on
@@ -42,12 +43,22 @@ def current_product_count(engine: Engine) -> int:
         return connection.execute(select(func.count()).where(Product.removed_at.is_(None))).scalar_one()
 
 
+@dataclasses.dataclass(frozen=True)
+class ChildRun:
+    """What the child process did, and its own peak resident memory in MB (/proc's ``VmHWM``;
+    ``None`` without /proc). Not the child's ``ru_maxrss``: Linux counts in it the parent's memory
+    the child shared between its fork and its exec."""
+
+    run: MatchRun
+    peak_rss_mb: float | None
+
+
 def sync_in_process(
     url: str, matches_file: str | os.PathLike[str], *, sites: Collection[str] | None = None
-) -> MatchRun:
+) -> ChildRun:
     """:func:`~.sync.sync_matches` on the database at ``url``, run by a child interpreter; returns
-    its :class:`~.sync.MatchRun`. Raises ``RuntimeError`` with the child's error (its last line
-    of standard error) when it fails."""
+    its :class:`~.sync.MatchRun` and peak memory. Raises ``RuntimeError`` with the child's error
+    (its last line of standard error) when it fails."""
     order = {"url": url, "matches_file": str(matches_file), "sites": None if sites is None else sorted(sites)}
     done = subprocess.run(  # noqa: S603 - this interpreter, this module
         [sys.executable, "-m", __name__],
@@ -60,7 +71,8 @@ def sync_in_process(
     if done.returncode != 0:
         lines = [line for line in done.stderr.splitlines() if line.strip()]
         raise RuntimeError(lines[-1] if lines else f"the matching process exited with {done.returncode}")
-    return MatchRun(**json.loads(done.stdout.splitlines()[-1]))
+    answer = json.loads(done.stdout.splitlines()[-1])
+    return ChildRun(MatchRun(**answer["run"]), answer["peak_rss_mb"])
 
 
 def main() -> int:
@@ -74,8 +86,16 @@ def main() -> int:
         return 1
     finally:
         engine.dispose()
-    print(json.dumps(dataclasses.asdict(run)))
+    print(json.dumps({"run": dataclasses.asdict(run), "peak_rss_mb": _peak_rss_mb()}))
     return 0
+
+
+def _peak_rss_mb() -> float | None:
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration, ValueError):  # not Linux
+        return None
 
 
 if __name__ == "__main__":
