@@ -156,15 +156,14 @@ def _in_english(tokens: list[str]) -> list[str]:
     position = 0
     while position < len(tokens):
         token = tokens[position]
-        if token in _SAME_FIRST:  # most words start no phrase: the phrases are not tried for them
-            for phrase, english in _SAME:
-                if tuple(tokens[position : position + len(phrase)]) == phrase:
-                    out.extend(english)
-                    position += len(phrase)
-                    break
-            else:
-                out.append(token)
-                position += 1
+        # Most words start no phrase: the phrases are tried only for those that do.
+        found = token in _SAME_FIRST and next(
+            (same for same in _SAME if tuple(tokens[position : position + len(same[0])]) == same[0]), None
+        )
+        if found:
+            phrase, english = found
+            out.extend(english)
+            position += len(phrase)
         else:
             out.append(token)
             position += 1
